@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command (README command 2; .ci/run calls exactly this). Installs what is missing (scripts/setup.sh
+# is idempotent), starts a throw-away PostgreSQL for the store/API tests, then runs pytest.
+# Extra arguments go to pytest, e.g. `scripts/test.sh -m "not slow"` to skip the real-model tests locally.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${PARLEY_VENV:-$ROOT/.venv}"
+bash "$ROOT/scripts/setup.sh"
+if [[ -f "$ROOT/scripts/start_postgres.sh" && -z "${PARLEY_TEST_PG_DSN:-}" ]]; then
+  PARLEY_TEST_PG_DSN="$(bash "$ROOT/scripts/start_postgres.sh" | tail -n 1)"
+  export PARLEY_TEST_PG_DSN
+fi
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,1 @@
+"""CRM and webhook adapters. webhooks: the signed, retried outbox dispatcher."""

@@ -1,0 +1,137 @@
+"""ASR with faster-whisper (CTranslate2): VAD on, word timestamps, per-word confidence, custom vocabulary,
+and guards against the classic Whisper failure modes on telephone audio (text invented over silence,
+loops repeating one phrase).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from services.pipeline.types import AsrSegment, Transcript, Word
+from services.settings import AsrSettings
+
+if TYPE_CHECKING:  # faster_whisper pulls ctranslate2 + onnxruntime: import only when loading
+    from faster_whisper import WhisperModel
+
+
+def load_asr(model_dir: Path, settings: AsrSettings) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
+    # local_files_only: a folder path never touches the hub, but say so explicitly (air gap).
+    return WhisperModel(
+        str(model_dir),
+        device=settings.device,
+        compute_type=settings.compute_type,
+        cpu_threads=settings.cpu_threads,
+        local_files_only=True,
+    )
+
+
+def transcribe(
+    model: WhisperModel,
+    samples: np.ndarray,
+    settings: AsrSettings,
+    *,
+    language: str | None = None,
+    vocabulary: Sequence[str] = (),
+    time_offset: float = 0.0,
+) -> Transcript:
+    """16 kHz float32 mono -> Transcript. Segments failing the guards are dropped and counted."""
+    from faster_whisper.vad import VadOptions
+
+    hotwords = ", ".join(v.strip() for v in vocabulary if v.strip()) or None
+    segments_iter, info = model.transcribe(
+        samples,
+        language=language or settings.language,
+        beam_size=settings.beam_size,
+        word_timestamps=True,
+        vad_filter=settings.vad_filter,
+        vad_parameters=VadOptions(min_silence_duration_ms=settings.vad_min_silence_ms),
+        # Conditioning on previous text is what lets one hallucination snowball into a loop.
+        condition_on_previous_text=False,
+        no_speech_threshold=settings.no_speech_threshold,
+        log_prob_threshold=settings.log_prob_threshold,
+        compression_ratio_threshold=settings.compression_ratio_threshold,
+        hotwords=hotwords,
+    )
+    kept_segments: list[AsrSegment] = []
+    words: list[Word] = []
+    dropped = 0
+    for seg in segments_iter:
+        if is_hallucinated(seg, settings):
+            dropped += 1
+            continue
+        kept_segments.append(
+            AsrSegment(
+                start=round(seg.start + time_offset, 3),
+                end=round(seg.end + time_offset, 3),
+                text=seg.text.strip(),
+                avg_logprob=seg.avg_logprob,
+                no_speech_prob=seg.no_speech_prob,
+                compression_ratio=seg.compression_ratio,
+                language=info.language,
+            )
+        )
+        words.extend(_words_of(seg, time_offset))
+    return Transcript(
+        language=info.language,
+        language_probability=round(float(info.language_probability), 4),
+        words=tuple(collapse_repetitions(words, settings.max_repeats)),
+        segments=tuple(kept_segments),
+        dropped_segments=dropped,
+    )
+
+
+def is_hallucinated(segment: Any, settings: AsrSettings) -> bool:
+    """Whisper's own thresholds act per 30 s window; re-apply them per segment, where the invented
+    "Thank you for watching." over hold music actually lives."""
+    if segment.no_speech_prob > settings.no_speech_threshold and segment.avg_logprob < settings.log_prob_threshold:
+        return True
+    if segment.compression_ratio > settings.compression_ratio_threshold:
+        return True
+    return not segment.text.strip()
+
+
+def _words_of(segment: Any, time_offset: float) -> list[Word]:
+    out = []
+    for w in segment.words or ():
+        text = w.word.strip()
+        if not text:
+            continue
+        start = round(w.start + time_offset, 3)
+        end = round(max(w.end, w.start) + time_offset, 3)
+        out.append(Word(start=start, end=end, text=text, confidence=round(min(max(w.probability, 0.0), 1.0), 4)))
+    return out
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def collapse_repetitions(words: Sequence[Word], max_repeats: int) -> list[Word]:
+    """Cut any n-gram (n = 1..4) repeated more than `max_repeats` times in a row down to `max_repeats`.
+
+    Real speech repeats a word two or three times ("no, no, no"); Whisper loops repeat a phrase dozens of
+    times. Comparison ignores case and punctuation.
+    """
+    out = list(words)
+    for n in (1, 2, 3, 4):
+        i = 0
+        result: list[Word] = []
+        while i < len(out):
+            gram = [_norm(w.text) for w in out[i : i + n]]
+            reps = 1
+            while len(gram) == n and [_norm(w.text) for w in out[i + reps * n : i + (reps + 1) * n]] == gram:
+                reps += 1
+            if len(gram) == n and reps > max_repeats:
+                result.extend(out[i : i + max_repeats * n])
+                i += reps * n
+            else:
+                result.append(out[i])
+                i += 1
+        out = result
+    return out

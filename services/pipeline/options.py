@@ -1,0 +1,30 @@
+"""Per-call options: a small documented dataclass instead of a 30-argument run function."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    language: str | None = None
+    """Force a language code ("en"); None detects it per call."""
+    vocabulary: tuple[str, ...] = ()
+    """Custom vocabulary: product names, competitor names, jargon. Fed to Whisper as hotwords."""
+    stereo_speakers: bool = False
+    """Each channel of a stereo recording is one speaker (channel 0 = SPEAKER_00); diarization is skipped."""
+    diarization: bool = True
+    """Run speaker diarization. Off: every word is attributed to SPEAKER_00."""
+    num_speakers: int | None = None
+    """Known number of speakers, if any (helps clustering)."""
+    extract_lead: bool = True
+    """Run the LLM lead extraction (the slowest stage on CPU)."""
+    pii_types: tuple[str, ...] | None = None
+    """Entity types to redact; None uses settings.nlp.pii_types."""
+
+
+# progress(stage, fraction 0..1, message) -- called by run_call() as stages start and finish.
+ProgressCallback = Callable[[str, float, str], None]
+
+STAGES = ("decode", "asr", "diarization", "alignment", "nlp", "extraction")

@@ -1,0 +1,218 @@
+"""The one settings tree. Environment variables use the prefix PARLEY_ and `__` between sections, e.g.
+PARLEY_ASR__BEAM_SIZE=1 or PARLEY_LIMITS__MAX_DURATION_S=7200. Every field is documented in README.md
+("Settings"). Build it with get_settings() (cached) or Settings(...) in tests; never read os.environ elsewhere.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Profile = Literal["cpu", "gpu"]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "parley"
+
+
+class ModelsSettings(BaseModel):
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="where weights joined from pip packages are written (models/joined/...)",
+    )
+    asr: str = Field("whisper-base", description="ASR model name from the manifest, or a path to a CT2 folder")
+    segmentation: str = Field("pyannote-segmentation-3.0", description="speaker segmentation model (manifest name)")
+    speaker_embedding: str = Field("campplus-sv-zh-en", description="speaker embedding model (manifest name)")
+    ner: str = Field("spacy-en-sm", description="spaCy model name from the manifest")
+    llm: str = Field("qwen2.5-coder-1.5b-q4km", description="extraction LLM name from the manifest or a path")
+
+
+class AsrSettings(BaseModel):
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    compute_type: str = Field("int8", description="CTranslate2 compute type: int8, int8_float16, float16, ...")
+    cpu_threads: int = Field(1, ge=1, description="1 is fastest when other stages share a 2-core box")
+    beam_size: int = Field(5, ge=1)
+    vad_filter: bool = True
+    vad_min_silence_ms: int = 500
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    max_repeats: int = Field(4, description="an n-gram repeated more than this many times in a row is cut")
+    language: str | None = Field(None, description="force a language code; None detects it")
+
+
+class DiarizationSettings(BaseModel):
+    device: Literal["cpu", "cuda"] = "cpu"
+    threshold: float = Field(0.65, description="agglomerative clustering threshold (cosine distance)")
+    min_duration_off: float = 0.0
+    segmentation_step: float = Field(0.1, description="sliding-window step as a fraction of the 10 s window")
+    embedding_batch_size: int = 16
+    segmentation_batch_size: int = 16
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    torch_threads: int = 1
+
+
+class NlpSettings(BaseModel):
+    pii_types: tuple[str, ...] = Field(
+        ("PERSON", "PHONE", "EMAIL", "CREDIT_CARD", "SSN", "IBAN"),
+        description="entity types replaced by [TYPE] in redacted_text",
+    )
+    sentiment: Literal["vader"] = "vader"
+
+
+class LlmSettings(BaseModel):
+    backend: Literal["llama_cpp", "openai"] = Field(
+        "llama_cpp", description="llama_cpp: in-process GGUF (CPU); openai: an OpenAI-compatible server (vLLM)"
+    )
+    base_url: str = Field("http://127.0.0.1:8001/v1", description="OpenAI-compatible server (backend=openai)")
+    served_model: str = Field("parley-extractor", description="model name sent to the server (backend=openai)")
+    n_threads: int = Field(2, ge=1)
+    n_ctx: int = Field(8192, ge=1024)
+    max_tokens: int = Field(900, ge=64)
+    temperature: float = 0.0
+    seed: int = 7
+    request_timeout_s: float = 600.0
+
+
+class LeadSettings(BaseModel):
+    review_threshold: float = Field(0.6, description="confidence below this marks needs_review")
+
+
+class LimitsSettings(BaseModel):
+    max_duration_s: float = Field(4 * 3600, description="longest accepted recording")
+    max_file_mb: float = Field(500, description="largest accepted file")
+    min_duration_s: float = Field(0.5, description="shorter audio is rejected as empty")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARLEY_", env_nested_delimiter="__", extra="ignore")
+
+    profile: Profile = "cpu"
+    models: ModelsSettings = Field(default_factory=ModelsSettings)
+    asr: AsrSettings = Field(default_factory=AsrSettings)
+    diarization: DiarizationSettings = Field(default_factory=DiarizationSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    lead: LeadSettings = Field(default_factory=LeadSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
+    server: ServerSettings = Field(default_factory=lambda: ServerSettings())
+    api: ApiSettings = Field(default_factory=lambda: ApiSettings())
+    auth: AuthSettings = Field(default_factory=lambda: AuthSettings())
+    worker: WorkerSettings = Field(default_factory=lambda: WorkerSettings())
+    webhooks: WebhooksSettings = Field(default_factory=lambda: WebhooksSettings())
+    network: NetworkSettings = Field(default_factory=lambda: NetworkSettings())
+    retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+# ------------------------------------------------------------------------------------------ server
+# Sections below configure the durable HTTP service (gateway, worker, outbox, retention). See README ("Server").
+
+from pydantic import SecretStr  # noqa: E402  (kept with the server sections)
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = Field(
+        None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db; None = embedded SQLite file "
+        "<server.data_dir>/parley.db",
+    )
+    pool_size: int = Field(5, ge=1, description="connections per process (PostgreSQL)")
+    auto_migrate: bool = Field(True, description="run Alembic migrations to head at startup")
+    echo: bool = False
+
+
+class ServerSettings(BaseModel):
+    data_dir: Path = Field(
+        default_factory=lambda: _default_data_dir() / "server",
+        description="uploaded audio (audio/<tenant>/<job>) and the embedded SQLite database",
+    )
+
+
+class ApiSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="bind address; a non-loopback address requires auth.enabled")
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str | None = Field(None, description="base URL used in status_url; None = from the request")
+    allowed_content_types: tuple[str, ...] = Field(
+        (
+            "audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/mpeg", "audio/mp3", "audio/mp4",
+            "audio/x-m4a", "audio/m4a", "audio/aac", "audio/flac", "audio/x-flac", "audio/ogg", "audio/opus",
+            "audio/webm", "audio/basic", "video/mp4", "video/webm", "application/octet-stream",
+        ),
+        description="content types accepted for uploads (415 otherwise)",
+    )
+    rate_limit_per_s: float = Field(20.0, gt=0, description="sustained submissions per second per tenant")
+    rate_limit_burst: int = Field(50, ge=1, description="token-bucket size per tenant")
+    max_queued_jobs: int = Field(10_000, ge=1, description="queued jobs above this answer 429 queue_full")
+    sync_timeout_s: float = Field(600.0, gt=0, description="how long /v1/audio/transcriptions waits")
+    max_page_size: int = Field(100, ge=1)
+    docs: bool = Field(True, description="serve /docs and /openapi.json")
+
+
+class AuthSettings(BaseModel):
+    enabled: bool = Field(False, description="require an API key; off = every request is tenant 'default'")
+    api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="tenant -> API key, created at startup (stored hashed). Keys can also be created in the DB",
+    )
+
+
+class WorkerSettings(BaseModel):
+    embedded: bool = Field(True, description="serve() starts worker process(es) next to the gateway")
+    processes: int = Field(1, ge=0, description="embedded worker processes")
+    lease_s: float = Field(60.0, gt=0, description="a job whose lease is not renewed for this long is retried")
+    heartbeat_s: float = Field(10.0, gt=0, description="lease renewal interval (must be < lease_s)")
+    poll_interval_s: float = Field(0.5, gt=0)
+    max_attempts: int = Field(3, ge=1, description="runs per job (crashes and transient errors count)")
+    retry_backoff_s: float = Field(5.0, ge=0, description="delay before a failed attempt is retried")
+    progress_interval_s: float = Field(0.5, ge=0, description="minimum time between progress writes")
+    runner: Literal["pipeline", "fake"] = Field(
+        "pipeline",
+        description="'pipeline' runs the real models; 'fake' is TEST-ONLY (no models, synthetic result)",
+    )
+    fake_stage_s: float = Field(0.02, ge=0, description="TEST-ONLY: seconds per stage of the fake runner")
+
+
+class WebhooksSettings(BaseModel):
+    secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 signing secret; required with profile=gpu or auth.enabled"
+    )
+    max_attempts: int = Field(8, ge=1, description="deliveries before dead letter")
+    backoff_base_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(600.0, ge=0)
+    timeout_s: float = Field(10.0, gt=0)
+    poll_interval_s: float = Field(0.5, gt=0)
+    batch_size: int = Field(20, ge=1)
+
+
+class NetworkSettings(BaseModel):
+    """Outbound requests (audio_url fetch, webhooks): SSRF guards."""
+
+    allowed_schemes: tuple[str, ...] = ("https", "http")
+    allow_private: bool = Field(False, description="allow private, loopback, link-local targets")
+    allowed_hosts: tuple[str, ...] = Field(
+        (), description="hosts or CIDRs allowed even when private (e.g. 127.0.0.1 for tests)"
+    )
+    max_redirects: int = Field(3, ge=0)
+    connect_timeout_s: float = Field(5.0, gt=0)
+    fetch_timeout_s: float = Field(60.0, gt=0)
+
+
+class RetentionSettings(BaseModel):
+    default_ttl_days: float | None = Field(
+        None, description="hard-delete audio, transcripts and results this long after a job ends; None keeps"
+    )
+    sweep_interval_s: float = Field(300.0, gt=0)
+
+
+Settings.model_rebuild()
