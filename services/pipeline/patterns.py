@@ -25,7 +25,7 @@ EMAIL_SPOKEN = re.compile(
 )
 MONEY_SHORT = re.compile(r"(?<!\w)\$\s?\d[\d,.]*\s?(?:[kKmMbB]|thousand|million|billion)?(?!\w)")
 QUARTER = re.compile(r"(?<!\w)(?:Q[1-4]|(?:first|second|third|fourth) quarter)(?:\s+(?:of\s+)?\d{4})?(?!\w)", re.I)
-CREDIT_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){13,19}(?!\d)")
+CREDIT_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 SSN = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
 
 
