@@ -162,7 +162,7 @@ def run_call_detailed(
         if not stereo:
             words = assign_speakers(words, diarization.turns)
         utterances = build_utterances(words)
-        from services.pipeline.extract import assign_roles
+        from services.pipeline.roles import assign_roles
 
         roles = assign_roles(utterances)
         utterances = tuple(u.model_copy(update={"role": roles.get(u.speaker, "unknown")}) for u in utterances)
