@@ -167,6 +167,27 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_models(argparse.Namespace(action="list"), settings) or (0 if ok else 1)
 
 
+# --------------------------------------------------------------------------------------------- serve
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from services.gateway.app import serve
+
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    if updates:
+        settings = settings.model_copy(update={"api": settings.api.model_copy(update=updates)})
+    serve(settings)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmarks.harness import run_bench
+
+    report = run_bench(suite=args.suite, gpu=args.gpu, out_dir=Path(args.out), data_dir=args.data and Path(args.data))
+    print(f"wrote {report}")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -197,6 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check the installation")
     doctor.set_defaults(handler=cmd_doctor)
+
+    serve = sub.add_parser("serve", help="HTTP API + embedded workers + webhook dispatcher (see README: Server)")
+    serve.add_argument("--host", help="bind address (default PARLEY_API__HOST)")
+    serve.add_argument("--port", type=int, help="port (default PARLEY_API__PORT)")
+    serve.set_defaults(handler=cmd_serve)
+
+    bench = sub.add_parser("bench", help="accuracy, speed and cost benchmarks (see benchmarks/)")
+    bench.add_argument("--suite", choices=("quick", "full"), default="quick")
+    bench.add_argument("--gpu", action="store_true", help="gpu profile (run on a GPU machine)")
+    bench.add_argument("--data", help="your own folder of audio + references (STM/RTTM/JSON)")
+    bench.add_argument("--out", default="benchmarks/results", help="where results and the report go")
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 

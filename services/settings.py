@@ -141,7 +141,7 @@ class ServerSettings(BaseModel):
 
 class ApiSettings(BaseModel):
     host: str = Field("127.0.0.1", description="bind address; a non-loopback address requires auth.enabled")
-    port: int = Field(8080, ge=0, le=65535)
+    port: int = Field(8080, ge=0, le=65535, description="listen port")
     public_url: str | None = Field(None, description="base URL used in status_url; None = from the request")
     allowed_content_types: tuple[str, ...] = Field(
         (

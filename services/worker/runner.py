@@ -1,0 +1,45 @@
+"""Runners: what the worker calls to turn an audio file into a CallResult.
+
+A runner is any callable `(audio_path, options, progress) -> CallResult`; the worker takes it as an argument,
+so unit tests inject fakes. `make_runner(settings)` builds the configured one: the real pipeline (models
+loaded lazily, once per worker process) or the TEST-ONLY fake (settings.worker.runner == "fake").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from services.pipeline.options import CallOptions, ProgressCallback
+from services.pipeline.types import CallResult
+from services.settings import Settings
+
+Runner = Callable[[Path, CallOptions, ProgressCallback], CallResult]
+
+
+def call_options(data: dict[str, Any]) -> CallOptions:
+    """Job options (JSON in the store) -> CallOptions; unknown keys are ignored, lists become tuples."""
+    fields = CallOptions.__dataclass_fields__
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in fields}
+    return CallOptions(**kw)
+
+
+def pipeline_runner(settings: Settings) -> Runner:
+    """The real pipeline. Imported here, not at module import: the gateway must never import torch."""
+    from services.pipeline.run import ModelManager, run_call
+
+    models = ModelManager(settings)  # loads lazily, kept for the life of this worker process
+
+    def run(path: Path, options: CallOptions, progress: ProgressCallback) -> CallResult:
+        return run_call(path, options, models=models, settings=settings, progress=progress)
+
+    return run
+
+
+def make_runner(settings: Settings) -> Runner:
+    if settings.worker.runner == "fake":
+        from services.worker.fake import fake_runner
+
+        return fake_runner(settings)
+    return pipeline_runner(settings)
