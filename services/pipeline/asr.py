@@ -97,14 +97,22 @@ def is_hallucinated(segment: Any, settings: AsrSettings) -> bool:
 
 
 def _words_of(segment: Any, time_offset: float) -> list[Word]:
-    out = []
+    """faster-whisper words -> Word. A piece without a leading space that starts with punctuation
+    ("$50" + ",000", "50" + "%") continues the previous word: merge them, or "$50 ,000" reaches the LLM."""
+    out: list[Word] = []
     for w in segment.words or ():
         text = w.word.strip()
         if not text:
             continue
         start = round(w.start + time_offset, 3)
         end = round(max(w.end, w.start) + time_offset, 3)
-        out.append(Word(start=start, end=end, text=text, confidence=round(min(max(w.probability, 0.0), 1.0), 4)))
+        confidence = round(min(max(w.probability, 0.0), 1.0), 4)
+        if out and not w.word[:1].isspace() and not text[0].isalnum():
+            prev = out[-1]
+            out[-1] = Word(start=prev.start, end=max(end, prev.end), text=prev.text + text,
+                           confidence=min(prev.confidence, confidence))
+            continue
+        out.append(Word(start=start, end=end, text=text, confidence=confidence))
     return out
 
 

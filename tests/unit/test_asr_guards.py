@@ -57,3 +57,14 @@ def test_guard_drops_compressible_loops_and_empty_text():
     settings = AsrSettings()
     assert is_hallucinated(segment(compression_ratio=3.1), settings)
     assert is_hallucinated(segment(text="   "), settings)
+
+
+def test_number_pieces_are_merged_into_one_word():
+    from services.pipeline.asr import _words_of
+
+    piece = lambda word, start, end, p=0.9: SimpleNamespace(word=word, start=start, end=end, probability=p)  # noqa: E731
+    seg = SimpleNamespace(words=[piece(" about", 0, 0.3), piece(" $50", 0.3, 0.6), piece(",000", 0.6, 0.9, 0.5),
+                                 piece(" a", 1.0, 1.1), piece(" year.", 1.1, 1.4)])
+    out = _words_of(seg, time_offset=10.0)
+    assert [w.text for w in out] == ["about", "$50,000", "a", "year."]
+    assert (out[1].start, out[1].end, out[1].confidence) == (10.3, 10.9, 0.5)
