@@ -38,6 +38,10 @@ class AsrSettings(BaseModel):
     beam_size: int = Field(5, ge=1, description="beam search width; 1 = greedy (faster, ~1-2 pt worse WER)")
     vad_filter: bool = Field(True, description="Silero VAD before decoding; off multiplies WER on calls with gaps")
     vad_min_silence_ms: int = Field(500, description="silence that splits VAD speech chunks (ms)")
+    vad_threshold: float = Field(0.5, description="Silero VAD speech probability threshold (wideband audio)")
+    vad_threshold_telephone: float = Field(
+        0.35, description="VAD threshold for sources at 8 kHz or less: band-limited speech scores lower"
+    )
     no_speech_threshold: float = Field(0.6, description="segment dropped when no-speech prob is above this ...")
     log_prob_threshold: float = Field(-1.0, description="... and its average log-prob is below this")
     compression_ratio_threshold: float = Field(2.4, description="segments more compressible are loops: dropped")

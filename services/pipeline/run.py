@@ -35,6 +35,9 @@ from services.settings import Settings
 
 log = logging.getLogger("parley.pipeline")
 
+# Sources at or below this rate are narrow-band telephone audio (G.711 u-law/a-law, GSM).
+TELEPHONE_RATE = 8000
+
 
 class ModelManager:
     """Lazily loaded models, one instance of each, safe to share between threads."""
@@ -202,17 +205,17 @@ def _transcribe(
 ) -> tuple[Transcript, tuple[Word, ...]]:
     from services.pipeline.asr import transcribe
 
+    common = {
+        "language": options.language,
+        "vocabulary": options.vocabulary,
+        "telephone": audio.info.sample_rate <= TELEPHONE_RATE,
+    }
     if not stereo:
-        transcript = transcribe(
-            models.asr, audio.mono, settings.asr, language=options.language, vocabulary=options.vocabulary
-        )
+        transcript = transcribe(models.asr, audio.mono, settings.asr, **common)
         return transcript, transcript.words
     # Stereo call: each channel is one speaker. Transcribing channels apart keeps overlapping speech
     # (barge-ins, backchannels) that a mono mix would blur into one garbled segment.
-    per_channel = [
-        transcribe(models.asr, ch, settings.asr, language=options.language, vocabulary=options.vocabulary)
-        for ch in audio.channels
-    ]
+    per_channel = [transcribe(models.asr, ch, settings.asr, **common) for ch in audio.channels]
     words = sorted(
         (w.model_copy(update={"speaker": f"SPEAKER_{i:02d}"}) for i, t in enumerate(per_channel) for w in t.words),
         key=lambda w: (w.start, w.end),
