@@ -78,6 +78,12 @@ class LlamaCppChat:
         self.name = name
         self.last_usage: ChatUsage | None = None
 
+    def close(self) -> None:
+        """Free the model now: llama-cpp-python's own __del__ fails noisily at interpreter exit."""
+        close = getattr(self._llama, "close", None)
+        if close is not None:
+            close()
+
     @classmethod
     def load(cls, model_path: Path, settings: LlmSettings) -> LlamaCppChat:
         enforce_offline()

@@ -55,6 +55,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     options = CallOptions(
         language=args.language,
         vocabulary=tuple(args.vocabulary or ()),
+        competitors=tuple(args.competitors or ()),
         stereo_speakers=args.stereo_speakers,
         diarization=not args.no_diarization,
         num_speakers=args.num_speakers,
@@ -70,7 +71,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"  {mark} [bold]{stage:<12}[/] {message}")
 
     console.print(f"[bold]parley run[/] {args.audio}  (profile {settings.profile})")
-    output = run_call_detailed(Path(args.audio), options, models=models, settings=settings, progress=progress)
+    try:
+        output = run_call_detailed(Path(args.audio), options, models=models, settings=settings, progress=progress)
+    finally:
+        models.unload()
     result = output.result
     if args.out:
         _write_atomic(Path(args.out), result.model_dump_json(indent=2))
@@ -201,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write the result JSON here (see README: Result contract)")
     run.add_argument("--rttm", help="write the diarization as RTTM here")
     run.add_argument("--vocabulary", nargs="+", metavar="WORD", help="custom vocabulary (names, products)")
+    run.add_argument("--competitors", nargs="+", metavar="NAME", help="competitor names to track (also vocabulary)")
     run.add_argument("--language", help="force a language code, e.g. en; default: detect")
     run.add_argument("--profile", choices=("cpu", "gpu"), default="cpu", help="cpu (default) or gpu")
     run.add_argument("--stereo-speakers", action="store_true", help="stereo file: each channel is one speaker")

@@ -51,7 +51,14 @@ class AsrSettings(BaseModel):
 
 class DiarizationSettings(BaseModel):
     device: Literal["cpu", "cuda"] = Field("cpu", description="torch device for segmentation and embeddings")
-    threshold: float = Field(0.65, description="agglomerative clustering threshold (cosine distance)")
+    threshold: float = Field(
+        0.75,
+        description="clustering threshold: distance between centroids of unit-normalised embeddings; 0.70-0.80 "
+        "was right at every step on 4 of 5 tuning recordings (benchmarks/results/diarization-tuning-2026-11-21.md)",
+    )
+    clustering_method: str = Field("centroid", description="pyannote agglomerative linkage method")
+    min_cluster_size: int = Field(12, ge=1, le=20, description="smaller clusters merge into the nearest large one")
+    embedding_exclude_overlap: bool = Field(True, description="embed without overlapped frames when enough remain")
     min_duration_off: float = Field(0.0, description="fill non-speech gaps shorter than this (s)")
     segmentation_step: float = Field(0.1, description="sliding-window step as a fraction of the 10 s window")
     embedding_batch_size: int = Field(16, description="speaker-embedding batch size")
@@ -85,6 +92,9 @@ class LlmSettings(BaseModel):
 
 class LeadSettings(BaseModel):
     review_threshold: float = Field(0.6, description="confidence below this marks needs_review")
+    tracked_competitors: tuple[str, ...] = Field(
+        (), description='competitor names always tracked, e.g. ["Salesforce","HubSpot"] (also ASR vocabulary)'
+    )
 
 
 class LimitsSettings(BaseModel):

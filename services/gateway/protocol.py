@@ -25,6 +25,8 @@ class CallOptionsIn(BaseModel):
     language: str | None = Field(None, pattern=LANG_PATTERN, description="force a language (ISO 639-1)")
     vocabulary: list[str] = Field(default_factory=list, max_length=200,
                                   description="custom vocabulary: product and competitor names, jargon")
+    competitors: list[str] = Field(default_factory=list, max_length=100,
+                                   description="competitor names to track in the prospect's words (also ASR vocabulary)")
     extract_lead: bool = Field(True, description="run the BANT lead extraction")
     pii_types: list[str] | None = Field(None, max_length=32,
                                         description="entity types to redact (None: server default)")

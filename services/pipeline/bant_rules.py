@@ -47,6 +47,14 @@ _TIMELINE_HEDGE = re.compile(
 )
 
 
+# A next step that shows intent is a meeting on the calendar, not "send me some material".
+_COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|contract|onboarding|workshop)\b", re.I)
+
+
+def committed_next_step(next_step: str | None) -> bool:
+    return bool(next_step and _COMMITTED_STEP.search(next_step))
+
+
 def authority_vetoed(prospect_texts: Sequence[str]) -> bool:
     return any(_AUTHORITY_VETO.search(t) for t in prospect_texts)
 

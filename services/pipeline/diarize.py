@@ -24,15 +24,6 @@ from services.pipeline.channel_activity import ActivityOptions, active_regions
 from services.pipeline.types import DecodedAudio, Diarization, Turn
 from services.settings import DiarizationSettings, Settings
 
-SEGMENTATION_MODEL = "pyannote-segmentation-3.0"
-EMBEDDING_MODEL = "campplus-sv-zh-en"
-
-# Clustering defaults of pyannote's speaker-diarization-3.1 recipe (same segmentation model): centroid linkage,
-# clusters smaller than 12 embeddings are merged into the nearest large one.
-DEFAULT_CLUSTERING_METHOD = "centroid"
-DEFAULT_MIN_CLUSTER_SIZE = 12
-
-
 # ----------------------------------------------------------------------------------------- weights
 
 
@@ -51,8 +42,8 @@ def hyper_parameters(diar: DiarizationSettings) -> dict[str, dict[str, Any]]:
     return {
         "segmentation": {"min_duration_off": float(diar.min_duration_off)},
         "clustering": {
-            "method": getattr(diar, "clustering_method", DEFAULT_CLUSTERING_METHOD),
-            "min_cluster_size": int(getattr(diar, "min_cluster_size", DEFAULT_MIN_CLUSTER_SIZE)),
+            "method": diar.clustering_method,
+            "min_cluster_size": diar.min_cluster_size,
             "threshold": float(diar.threshold),
         },
     }
@@ -189,8 +180,8 @@ def load_diarizer(settings: Settings) -> Diarizer:
     # Threads are process-wide; on a shared 2-core box one thread is much faster than two (FACTS.md).
     torch.set_num_threads(diar.torch_threads)
 
-    segmentation_dir = resolve_weights(SEGMENTATION_MODEL, settings)
-    embedding_file = resolve_weights(EMBEDDING_MODEL, settings)
+    segmentation_dir = resolve_weights(settings.models.segmentation, settings)
+    embedding_file = resolve_weights(settings.models.speaker_embedding, settings)
 
     try:
         from pyannote.audio import Model
@@ -205,7 +196,7 @@ def load_diarizer(settings: Settings) -> Diarizer:
                 segmentation=segmentation,
                 segmentation_step=diar.segmentation_step,
                 embedding=embedding,
-                embedding_exclude_overlap=getattr(diar, "embedding_exclude_overlap", True),
+                embedding_exclude_overlap=diar.embedding_exclude_overlap,
                 plda=None,
                 clustering="AgglomerativeClustering",
                 embedding_batch_size=diar.embedding_batch_size,

@@ -29,7 +29,8 @@ from services.pipeline.lead_prompt import (
     split_sentences,
 )
 from services.pipeline.roles import assign_roles, guess_roles, preset_roles, rep_identity
-from services.pipeline.types import Bant, BantItem, Contact, Evidence, Lead, LeadScore, Role, Utterance
+from services.pipeline.competitors import merge_competitors, tracked_mentions, used_organisations
+from services.pipeline.types import Bant, BantItem, Contact, Entity, Evidence, Lead, LeadScore, Role, Utterance
 from services.settings import Settings
 
 __all__ = ["assign_roles", "extract_lead"]
@@ -218,7 +219,14 @@ def _ground_contact(
     return Contact(title=title, **fields)
 
 
-def extract_lead(utterances: Sequence[Utterance], chat: ChatModel, settings: Settings) -> Lead:
+def extract_lead(
+    utterances: Sequence[Utterance],
+    chat: ChatModel,
+    settings: Settings,
+    *,
+    tracked_competitors: Sequence[str] = (),
+    entities: Sequence[Entity] = (),
+) -> Lead:
     """Score the call's lead. Raises ExtractionError when the model gives no usable JSON twice."""
     utts = [u for u in utterances if u.text.strip()]
     if not utts:
@@ -259,6 +267,9 @@ def extract_lead(utterances: Sequence[Utterance], chat: ChatModel, settings: Set
     # --- BANT: cited ids -> transcript quotes -> rule checks
     items: dict[str, BantItem] = {}
     confirmed: list[str] = []
+    # Said, but short of the guide's bar ("some budget, no number yet", "probably Q3", "I'll check with my VP"):
+    # the guide's warm indicators.
+    partial: list[str] = []
     for name in bant_rules.CRITERIA:
         raw_item: AnswerItem = getattr(answer, name)
         resolved = grounding.resolve_evidence(raw_item.evidence_ids, name, view, roles)
@@ -271,6 +282,8 @@ def extract_lead(utterances: Sequence[Utterance], chat: ChatModel, settings: Set
             review.note(why_not)
         if ok:
             confirmed.append(name)
+        elif claimed.present and claimed.evidence:
+            partial.append(name)
         items[name] = BantItem(present=ok, evidence=claimed.evidence)
 
     # --- free-text fields that claim to be what was said
@@ -297,11 +310,14 @@ def extract_lead(utterances: Sequence[Utterance], chat: ChatModel, settings: Set
             review.flag(f"competitor not mentioned in transcript, dropped: {comp!r}", PENALTY_FABRICATION)
         else:
             competitors.append(comp)
+    detected = tracked_mentions(tracked_competitors, prospect_utts) + used_organisations(entities, prospect_utts)
+    competitors = list(merge_competitors(competitors, detected, [*rep_companies, contact.company or ""]))
 
     next_step = _clean(answer.next_step)
 
     # --- score: rules decide, the model's opinion moves confidence
-    strong_intent = "need" in confirmed and next_step is not None
+    # Strong intent (the guide's other road to warm): a confirmed need plus a warm indicator or a meeting booked.
+    strong_intent = "need" in confirmed and (bool(partial) or bant_rules.committed_next_step(next_step))
     score: LeadScore = bant_rules.tier(len(confirmed), strong_intent=strong_intent)
     confidence = answer.confidence
     if answer.score is not None and answer.score != score:

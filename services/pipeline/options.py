@@ -18,6 +18,8 @@ class CallOptions:
     """Run speaker diarization. Off: every word is attributed to SPEAKER_00."""
     num_speakers: int | None = None
     """Known number of speakers, if any (helps clustering)."""
+    competitors: tuple[str, ...] = ()
+    """Competitor names to track (added to settings.lead.tracked_competitors); also used as ASR vocabulary."""
     extract_lead: bool = True
     """Run the LLM lead extraction (the slowest stage on CPU)."""
     pii_types: tuple[str, ...] | None = None

@@ -101,6 +101,10 @@ class ModelManager:
 
     def unload(self) -> None:
         with self._lock:
+            for model in self._loaded.values():
+                close = getattr(model, "close", None)
+                if callable(close):
+                    close()
             self._loaded.clear()
 
 
@@ -182,7 +186,8 @@ def run_call_detailed(
         with clock.stage("extraction", "scoring the lead with the local LLM"):
             from services.pipeline.extract import extract_lead
 
-            lead = extract_lead(utterances, models.chat, settings)
+            tracked = (*settings.lead.tracked_competitors, *options.competitors)
+            lead = extract_lead(utterances, models.chat, settings, tracked_competitors=tracked, entities=entities)
             used.append("llm")
 
     clock.seconds["total"] = round(time.perf_counter() - started, 3)
@@ -207,7 +212,7 @@ def _transcribe(
 
     common = {
         "language": options.language,
-        "vocabulary": options.vocabulary,
+        "vocabulary": (*options.vocabulary, *options.competitors, *settings.lead.tracked_competitors),
         "telephone": audio.info.sample_rate <= TELEPHONE_RATE,
     }
     if not stereo:

@@ -228,7 +228,9 @@ def test_wording_rules_authority_veto_timeline_hedge_budget_without_amount(setti
     assert (lead.bant.budget.present, lead.bant.authority.present, lead.bant.timeline.present) == (False,) * 3
     assert lead.bant.need.present
     assert lead.bant.budget.evidence  # kept for the reviewer even though not confirmed
-    assert lead.score == "cold"
+    # The guide's warm: "budget likely exists but isn't approved, or the contact is an influencer" -- a
+    # confirmed need with such indicators is strong intent, not cold.
+    assert lead.score == "warm"
     reasons = " | ".join(lead.review_reasons)
     assert "no amount" in reasons and "approval" in reasons and "no explicit window" in reasons
 
@@ -333,7 +335,7 @@ def test_real_model_mistakes_on_a_warm_call_are_corrected(settings: Settings) ->
     assert [k for k, item in lead.bant if item.present] == ["need"]  # authority: cited line says nothing of it
     assert lead.needs_review is False  # the corrections did not change the tier the model gave
     assert [e.utterance_id for e in lead.bant.need.evidence] == ["x2"]  # "Probably Q3" pruned as need evidence
-    assert lead.score == "warm"  # one criterion + an agreed next step = strong intent
+    assert lead.score == "warm"  # need + warm indicators (budget without a number, "probably Q3") = strong intent
     assert lead.budget_amount is None and lead.timeline_text == "probably Q3"
 
 
@@ -565,3 +567,33 @@ def test_llama_cpp_backend_needs_a_path(tmp_path) -> None:  # noqa: ANN001
         load_chat_model(Settings())
     with pytest.raises(ModelMissing):
         LlamaCppChat.load(tmp_path / "missing.gguf", LlmSettings())
+
+
+def test_research_call_with_only_a_need_and_no_meeting_is_cold(settings: Settings) -> None:
+    call = [
+        utt(0, "A", "Hello, Mark speaking."),
+        utt(1, "B", "Hi Mark, this is Priya calling from Ledgerly. Do you have a few minutes?"),
+        utt(2, "A", "Two people on my team key every invoice into NetSuite by hand, and we paid a late fee twice."),
+        utt(3, "B", "Could I send you a short overview?"),
+        utt(4, "A", "Sure, we are just researching options for now."),
+    ]
+    chat = FakeChat(answer(
+        budget={"present": False, "evidence_ids": []},
+        authority={"present": False, "evidence_ids": []},
+        need={"present": True, "evidence_ids": ["u3"]},
+        timeline={"present": False, "evidence_ids": []},
+        next_step="send overview", score="cold", confidence=0.8,
+    ))
+    lead = extract_lead(call, chat, settings)
+    assert [k for k, item in lead.bant if item.present] == ["need"]
+    assert lead.score == "cold"
+
+
+def test_tracked_competitors_are_found_even_when_asr_splits_the_name(settings: Settings) -> None:
+    call = [
+        utt(0, "A", "Hi, this is Priya from Ledgerly."),
+        utt(1, "B", "Right now we use sales force and honestly we are stuck with Oracle for billing."),
+    ]
+    chat = FakeChat(answer(competitors=[]))
+    lead = extract_lead(call, chat, settings, tracked_competitors=["Salesforce", "HubSpot", "Ledgerly"])
+    assert lead.competitors == ("Salesforce",)
