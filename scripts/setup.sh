@@ -12,7 +12,8 @@ VENV="${PARLEY_VENV:-$ROOT/.venv}"
 WHEELS="${PARLEY_WHEEL_CACHE:-$HOME/.cache/parley/wheels}"
 LLAMA_VERSION="0.3.36"
 TORCH_PIN="torch==2.13.0"   # the local CPU build; pinned in the SAME pip command as anything needing torch
-APT_PACKAGES=(ffmpeg sox libsox-fmt-all flite espeak-ng libsndfile1 postgresql iproute2 cmake build-essential)
+APT_PACKAGES=(ffmpeg sox libsox-fmt-all flite espeak-ng libsndfile1 postgresql iproute2 cmake build-essential
+  asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata)  # last three: real speech for benchmarks
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

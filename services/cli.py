@@ -230,7 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     bench = sub.add_parser("bench", help="accuracy, speed and cost benchmarks (see benchmarks/)")
-    bench.add_argument("--suite", choices=("quick", "full"), default="quick")
+    bench.add_argument("--suite", choices=("quick", "standard", "full"), default="quick",
+                       help="quick: CI harness check; standard: the committed CPU comparison; full: everything")
     bench.add_argument("--gpu", action="store_true", help="gpu profile (run on a GPU machine)")
     bench.add_argument("--data", help="your own folder of audio + references (STM/RTTM/JSON)")
     bench.add_argument("--out", default="benchmarks/results", help="where results and the report go")
