@@ -50,8 +50,8 @@ def fixture_specs(out: Path) -> list[CallSpec]:
         out_dir=out, name="cold_summit", scenario="research", seed=304, minutes=0.8, voices=("slt", "awb"),
         overrides={
             "rep_name": "Megan Wright", "rep_company": "Brightline",
-            "first": "Robert", "last": "King", "title": "business analyst", "company": "Summit Health",
-            "domain": "summithealth.com", "competitor": "Microsoft Dynamics", "director_first": "Susan",
+            "first": "Robert", "last": "King", "title": "business analyst", "company": "Summit Partners",
+            "domain": "summitpartners.com", "competitor": "Microsoft Dynamics", "director_first": "Susan",
         },
     )
     demo = CallSpec(
