@@ -253,7 +253,8 @@ def complete_job(
     _record_latencies(session, timings or {})
     audit.record(session, actor=f"worker:{worker_id}", entity="job", entity_id=job_id, action="succeeded",
                  tenant_id=job.tenant_id, from_state="running", to_state="succeeded", detail={"attempt": attempt})
-    _webhook(session, job=job, event="call.completed", payload={"status": "succeeded"})
+    # The result travels in the webhook, as Gladia/AssemblyAI callers expect; GET /v1/calls/{id} has it too.
+    _webhook(session, job=job, event="call.completed", payload={"status": "succeeded", "result": result})
     return True
 
 
