@@ -35,7 +35,9 @@ _AUTHORITY_CLAIM = re.compile(
 )
 _TIMELINE_WINDOW = re.compile(
     r"\bq[1-4]\b|\b(?:first|second|third|fourth|next|this) quarter\b|\bend of (?:the )?(?:month|quarter|year)\b|"
-    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|\bmay (?:\d|first|1st|15)|"
+    # Month names whole ("mar[a-z]*" would match "Mark", "dec[a-z]*" "decision").
+    r"\b(?:january|february|march|april|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\bmay (?:\d|first|1st|15)|"
     r"\b(?:in|within|next) (?:\w+ )?(?:days?|weeks?|months?)\b|\b(?:next|this) (?:week|month|year)\b|"
     r"\b20\d\d\b|\bdeadline\b|\bby (?:the )?(?:\w+ )?(?:launch|renewal|end|start|fiscal)|\bbefore (?:our|the) \w+",
     re.IGNORECASE,
@@ -79,6 +81,23 @@ def check_criterion(name: str, item: BantItem, prospect_texts: Sequence[str]) ->
     if name == "timeline" and not any(timeline_explicit(q) for q in quotes):
         return False, "timeline: no explicit window in the evidence"
     return True, None
+
+
+def first_qualifying_line(name: str, prospect_texts: Sequence[str]) -> int | None:
+    """Index of the first prospect line that meets the criterion's wording rule on its own, or None.
+
+    Used when the model judged a criterion present but cited the wrong line (a 1.5B model's ids drift by one or
+    two): the model's judgment still gates the criterion, the transcript supplies the exact words."""
+    if name == "need":  # no wording rule to check a need against: never rescued
+        return None
+    for i, text in enumerate(prospect_texts):
+        if name == "budget" and spoken.mentions_amount(text):
+            return i
+        if name == "authority" and _AUTHORITY_CLAIM.search(text) and not authority_vetoed(prospect_texts):
+            return i
+        if name == "timeline" and timeline_explicit(text):
+            return i
+    return None
 
 
 def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:

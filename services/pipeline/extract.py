@@ -138,6 +138,15 @@ def _summary(text: str) -> str:
     return " ".join(sentences[:-1]) if len(sentences) > 1 else text.rstrip(",;: ") + "..."
 
 
+def _rescue_evidence(name: str, prospect_utts: Sequence[Utterance]) -> Evidence | None:
+    index = bant_rules.first_qualifying_line(name, [u.text for u in prospect_utts])
+    if index is None:
+        return None
+    utt = prospect_utts[index]
+    quote = grounding.best_sentence(utt.text, name)
+    return Evidence(utterance_id=utt.id, quote=quote, start=utt.start, end=utt.end)
+
+
 def _empty_lead(reason: str) -> Lead:
     empty = BantItem(present=False)
     return Lead(
@@ -278,6 +287,15 @@ def extract_lead(
         evidence = list(resolved.evidence) + _quotes_as_evidence(raw_item, name, prospect_utts, review)
         claimed = BantItem(present=raw_item.present, evidence=tuple(evidence[:3]))
         ok, why_not = bant_rules.check_criterion(name, claimed, prospect_texts)
+        # Only a criterion the model backed with a real prospect line that fails the wording rule is re-checked
+        # against the transcript; fabricated or dropped citations stay unconfirmed.
+        if not ok and claimed.present and claimed.evidence:
+            rescued = _rescue_evidence(name, prospect_utts)
+            if rescued is not None:
+                claimed = BantItem(present=True, evidence=(rescued,))
+                ok, _ = bant_rules.check_criterion(name, claimed, prospect_texts)
+                review.note(f"{why_not}; evidence re-taken from {rescued.utterance_id}")
+                why_not = None
         if why_not:
             review.note(why_not)
         if ok:

@@ -39,7 +39,7 @@ class Resolved:
     """Cited ids that were rejected, with why ("u99: no such line", "u3: rep line")."""
 
 
-def _best_sentence(text: str, criterion: str) -> str:
+def best_sentence(text: str, criterion: str) -> str:
     sentences = split_sentences(text)
     if len(sentences) < 2:
         return text
@@ -67,7 +67,7 @@ def resolve_evidence(
             utt, quote = line.utterance, line.text
         elif cid in view.utterance_ids:  # whole utterance cited although it was shown as sentences
             utt = view.utterance_ids[cid]
-            quote = _best_sentence(utt.text.strip(), criterion)
+            quote = best_sentence(utt.text.strip(), criterion)
         else:
             dropped.append(f"{raw}: no such line")
             continue

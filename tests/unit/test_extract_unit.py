@@ -597,3 +597,34 @@ def test_tracked_competitors_are_found_even_when_asr_splits_the_name(settings: S
     chat = FakeChat(answer(competitors=[]))
     lead = extract_lead(call, chat, settings, tracked_competitors=["Salesforce", "HubSpot", "Ledgerly"])
     assert lead.competitors == ("Salesforce",)
+
+
+def test_criterion_judged_present_but_cited_off_by_two_takes_the_qualifying_line(settings: Settings) -> None:
+    """Seen on the 3-minute demo call: authority present, but the model cited the budget line."""
+    call = [
+        utt(0, "A", "Hi, this is Priya from Ledgerly."),
+        utt(1, "B", "Hello. Our reps lose hours a week typing notes."),
+        utt(2, "A", "Who else is involved in the decision?"),
+        utt(3, "B", "It's my decision. I sign off on tools for the whole team."),
+        utt(4, "A", "Do you have a budget?"),
+        utt(5, "B", "Yes. We've set aside $75,000 this quarter for this."),
+    ]
+    chat = FakeChat(answer(
+        budget={"present": True, "evidence_ids": ["u6"]},
+        authority={"present": True, "evidence_ids": ["u6"]},
+        need={"present": True, "evidence_ids": ["u2"]},
+        timeline={"present": False, "evidence_ids": []},
+        score="hot",
+    ))
+    lead = extract_lead(call, chat, settings)
+    assert lead.bant.authority.present
+    assert [e.quote for e in lead.bant.authority.evidence] == ["It's my decision."]
+    assert lead.score == "hot"
+
+
+def test_timeline_rule_does_not_read_names_or_decisions_as_months() -> None:
+    from services.pipeline.bant_rules import timeline_explicit
+
+    assert not timeline_explicit("Send it to Mark, it's my decision.")
+    assert timeline_explicit("We need this running by the end of March.")
+    assert timeline_explicit("Live by Dec 1st.")
