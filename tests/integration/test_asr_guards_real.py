@@ -42,3 +42,17 @@ def test_no_words_from_hold_music_after_the_call(model_manager, real_settings, p
     during_music = [w.text for w in transcript.words if w.start > len(speech) / RATE + 0.5]
     assert during_music == []  # unguarded: "Music I'm sorry I'm sorry ..." for 20 s
     assert len(transcript.words) > 50  # the call itself is still transcribed
+
+
+def test_custom_vocabulary_fixes_a_brand_name(model_manager, real_settings):
+    """Without vocabulary whisper-base writes "sales force" on this call; with it, "Salesforce"."""
+    from pathlib import Path
+
+    from services.pipeline.decode import decode_audio
+
+    call = Path(__file__).resolve().parents[1] / "fixtures" / "calls" / "hot_northwind.flac"
+    audio = decode_audio(call, real_settings.limits)
+    plain = transcribe(model_manager.asr, audio.mono, real_settings.asr, telephone=True)
+    tuned = transcribe(model_manager.asr, audio.mono, real_settings.asr, telephone=True, vocabulary=["Salesforce"])
+    assert "Salesforce" not in " ".join(w.text for w in plain.words)
+    assert "Salesforce" in " ".join(w.text for w in tuned.words)
