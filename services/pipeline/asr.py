@@ -58,8 +58,9 @@ def transcribe(
             threshold=settings.vad_threshold_telephone if telephone else settings.vad_threshold,
             min_silence_duration_ms=settings.vad_min_silence_ms,
         ),
-        # Conditioning on previous text is what lets one hallucination snowball into a loop.
-        condition_on_previous_text=False,
+        # Context helps (measured: WER 11.9 -> 7.9 % on the 3-minute demo call) but is what lets one
+        # hallucination snowball into a loop: the segment guards and collapse_repetitions() below cut those.
+        condition_on_previous_text=settings.condition_on_previous_text,
         no_speech_threshold=settings.no_speech_threshold,
         log_prob_threshold=settings.log_prob_threshold,
         compression_ratio_threshold=settings.compression_ratio_threshold,

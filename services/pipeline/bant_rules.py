@@ -83,21 +83,35 @@ def check_criterion(name: str, item: BantItem, prospect_texts: Sequence[str]) ->
     return True, None
 
 
-def first_qualifying_line(name: str, prospect_texts: Sequence[str]) -> int | None:
-    """Index of the first prospect line that meets the criterion's wording rule on its own, or None.
+# What a rep asks when qualifying each criterion; the prospect's answer right after is the best evidence.
+_QUESTION_CUES = {
+    "budget": re.compile(r"\b(?:budget|spend|cost|price|pricing|invest)", re.IGNORECASE),
+    "authority": re.compile(r"\b(?:decision|decide|sign|approv|who else|involved)", re.IGNORECASE),
+    "timeline": re.compile(r"\b(?:when|timeline|by when|go live|running|deadline|start)", re.IGNORECASE),
+}
 
-    Used when the model judged a criterion present but cited the wrong line (a 1.5B model's ids drift by one or
-    two): the model's judgment still gates the criterion, the transcript supplies the exact words."""
+
+def qualifying_line(name: str, prospect_texts: Sequence[str], asked_before: Sequence[str]) -> int | None:
+    """Index of the prospect line that best meets the criterion's wording rule on its own, or None.
+
+    Used when the model judged a criterion present but cited the wrong line or none (a 1.5B model's ids drift,
+    or come back empty): the model's judgment still gates the criterion, the transcript supplies the words.
+    `asked_before[i]` is what the other side said just before line i: an answer to the rep's budget question
+    beats a passing "this year" elsewhere."""
     if name == "need":  # no wording rule to check a need against: never rescued
         return None
+    qualifying = []
     for i, text in enumerate(prospect_texts):
         if name == "budget" and spoken.mentions_amount(text):
-            return i
-        if name == "authority" and _AUTHORITY_CLAIM.search(text) and not authority_vetoed(prospect_texts):
-            return i
-        if name == "timeline" and timeline_explicit(text):
-            return i
-    return None
+            qualifying.append(i)
+        elif name == "authority" and _AUTHORITY_CLAIM.search(text) and not authority_vetoed(prospect_texts):
+            qualifying.append(i)
+        elif name == "timeline" and timeline_explicit(text):
+            qualifying.append(i)
+    if not qualifying:
+        return None
+    answered = [i for i in qualifying if _QUESTION_CUES[name].search(asked_before[i])]
+    return (answered or qualifying)[0]
 
 
 def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:

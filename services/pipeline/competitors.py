@@ -45,6 +45,14 @@ def used_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance]
     return list(dict.fromkeys(found))
 
 
+def is_named_organisation(name: str, entities: Sequence[Entity], tracked: Sequence[str]) -> bool:
+    key = squash(name)
+    if not key:
+        return False
+    names = [squash(e.text) for e in entities if e.type in ("ORG", "PRODUCT")] + [squash(t) for t in tracked]
+    return any(n and (key == n or (len(n) > 3 and (n in key or key in n))) for n in names)
+
+
 def merge_competitors(
     from_model: Sequence[str], detected: Sequence[str], exclude: Sequence[str]
 ) -> tuple[str, ...]:

@@ -29,7 +29,12 @@ from services.pipeline.lead_prompt import (
     split_sentences,
 )
 from services.pipeline.roles import assign_roles, guess_roles, preset_roles, rep_identity
-from services.pipeline.competitors import merge_competitors, tracked_mentions, used_organisations
+from services.pipeline.competitors import (
+    is_named_organisation,
+    merge_competitors,
+    tracked_mentions,
+    used_organisations,
+)
 from services.pipeline.types import Bant, BantItem, Contact, Entity, Evidence, Lead, LeadScore, Role, Utterance
 from services.settings import Settings
 
@@ -138,11 +143,15 @@ def _summary(text: str) -> str:
     return " ".join(sentences[:-1]) if len(sentences) > 1 else text.rstrip(",;: ") + "..."
 
 
-def _rescue_evidence(name: str, prospect_utts: Sequence[Utterance]) -> Evidence | None:
-    index = bant_rules.first_qualifying_line(name, [u.text for u in prospect_utts])
+def _rescue_evidence(
+    name: str, utts: Sequence[Utterance], roles: dict[str, Role], *, taken: set[str]
+) -> Evidence | None:
+    previous = {u.id: (utts[i - 1].text if i else "") for i, u in enumerate(utts)}
+    candidates = [u for u in utts if roles.get(u.speaker) != "rep" and u.id not in taken]
+    index = bant_rules.qualifying_line(name, [u.text for u in candidates], [previous[u.id] for u in candidates])
     if index is None:
         return None
-    utt = prospect_utts[index]
+    utt = candidates[index]
     quote = grounding.best_sentence(utt.text, name)
     return Evidence(utterance_id=utt.id, quote=quote, start=utt.start, end=utt.end)
 
@@ -279,6 +288,7 @@ def extract_lead(
     # Said, but short of the guide's bar ("some budget, no number yet", "probably Q3", "I'll check with my VP"):
     # the guide's warm indicators.
     partial: list[str] = []
+    rescued_ids: set[str] = set()  # a line re-taken for one criterion is not re-used for the next
     for name in bant_rules.CRITERIA:
         raw_item: AnswerItem = getattr(answer, name)
         resolved = grounding.resolve_evidence(raw_item.evidence_ids, name, view, roles)
@@ -287,11 +297,14 @@ def extract_lead(
         evidence = list(resolved.evidence) + _quotes_as_evidence(raw_item, name, prospect_utts, review)
         claimed = BantItem(present=raw_item.present, evidence=tuple(evidence[:3]))
         ok, why_not = bant_rules.check_criterion(name, claimed, prospect_texts)
-        # Only a criterion the model backed with a real prospect line that fails the wording rule is re-checked
-        # against the transcript; fabricated or dropped citations stay unconfirmed.
-        if not ok and claimed.present and claimed.evidence:
-            rescued = _rescue_evidence(name, prospect_utts)
+        # A criterion the model judged present is re-checked against the transcript when it cited a real prospect
+        # line that fails the wording rule, or cited nothing at all (the 1.5B model sometimes returns empty id
+        # lists); citations that were all fabricated or the rep's stay unconfirmed.
+        cited_nothing = not (raw_item.evidence_ids or raw_item.quote or raw_item.quotes)
+        if not ok and claimed.present and (claimed.evidence or cited_nothing):
+            rescued = _rescue_evidence(name, utts, roles, taken=rescued_ids)
             if rescued is not None:
+                rescued_ids.add(rescued.utterance_id)
                 claimed = BantItem(present=True, evidence=(rescued,))
                 ok, _ = bant_rules.check_criterion(name, claimed, prospect_texts)
                 review.note(f"{why_not}; evidence re-taken from {rescued.utterance_id}")
@@ -328,6 +341,13 @@ def extract_lead(
             review.flag(f"competitor not mentioned in transcript, dropped: {comp!r}", PENALTY_FABRICATION)
         else:
             competitors.append(comp)
+    if entities:
+        # Said is not enough ("desk phones", "calls in Spanish" were offered as competitors): a competitor the
+        # model names must be an organisation or product the NER found, or one the team tracks.
+        named = [c for c in competitors if is_named_organisation(c, entities, tracked_competitors)]
+        for dropped in set(competitors) - set(named):
+            review.note(f"competitor {dropped!r} is not a named organisation, dropped")
+        competitors = named
     detected = tracked_mentions(tracked_competitors, prospect_utts) + used_organisations(entities, prospect_utts)
     competitors = list(merge_competitors(competitors, detected, [*rep_companies, contact.company or ""]))
 

@@ -628,3 +628,37 @@ def test_timeline_rule_does_not_read_names_or_decisions_as_months() -> None:
     assert not timeline_explicit("Send it to Mark, it's my decision.")
     assert timeline_explicit("We need this running by the end of March.")
     assert timeline_explicit("Live by Dec 1st.")
+
+
+def test_present_with_empty_citations_takes_the_qualifying_lines(settings: Settings) -> None:
+    """Seen on the demo call: all four criteria present, every evidence_ids list empty."""
+    call = [
+        utt(0, "A", "Hi, this is Priya from Ledgerly."),
+        utt(1, "B", "It's my decision. I sign off on tools for the whole team."),
+        utt(2, "A", "Do you have a budget?"),
+        utt(3, "B", "Yes. We've set aside $75,000 this quarter for this."),
+        utt(4, "A", "When do you need it?"),
+        utt(5, "B", "We need this running by the end of March."),
+    ]
+    empty = {"present": True, "evidence_ids": []}
+    chat = FakeChat(answer(budget=empty, authority=empty, need=empty, timeline=empty, score="hot"))
+    lead = extract_lead(call, chat, settings)
+    present = [k for k, item in lead.bant if item.present]
+    assert present == ["budget", "authority", "timeline"]  # a need has no wording rule to find it by
+    assert lead.bant.timeline.evidence[0].quote == "We need this running by the end of March."
+    assert lead.score == "hot"
+
+
+def test_competitors_must_be_named_organisations_when_entities_are_known(settings: Settings) -> None:
+    from services.pipeline.types import Entity
+
+    call = [
+        utt(0, "A", "Hi, this is Priya from Ledgerly."),
+        utt(1, "B", "We use Zendesk today. Mostly desk phones, and a few calls in Spanish."),
+    ]
+    text = call[1].text
+    zendesk = Entity(type="ORG", text="Zendesk", utterance_id=call[1].id, start=1, end=2,
+                     char_start=text.index("Zendesk"), char_end=text.index("Zendesk") + 7)
+    chat = FakeChat(answer(competitors=["Zendesk", "desk phones", "calls in Spanish"]))
+    lead = extract_lead(call, chat, settings, entities=[zendesk])
+    assert lead.competitors == ("Zendesk",)
