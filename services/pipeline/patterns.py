@@ -8,10 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-    "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
+from services.pipeline.spoken import digit_stream
+
 _DIGIT_TOKEN = r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)"
 
 PHONE_WRITTEN = re.compile(r"(?<![\w$])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?!\w)")
@@ -46,40 +44,12 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def spoken_digits(text: str) -> str:
-    """'five five five oh one four two' -> '5550142'; 'double five' -> '55'."""
-    out: list[str] = []
-    repeat = 1
-    for token in re.findall(r"\d+|[a-z]+", text.lower()):
-        if token == "double":
-            repeat = 2
-        elif token == "triple":
-            repeat = 3
-        elif token.isdigit():
-            out.append(token * repeat if len(token) == 1 else token)
-            repeat = 1
-        elif token in _DIGIT_WORDS:
-            out.append(_DIGIT_WORDS[token] * repeat)
-            repeat = 1
-    return "".join(out)
-
-
-def spoken_email(text: str) -> str:
-    """'j dot smith at acme dot com' -> 'j.smith@acme.com'."""
-    s = text.lower()
-    s = re.sub(r"\s+dot\s+", ".", s)
-    s = re.sub(r"\s+underscore\s+", "_", s)
-    s = re.sub(r"\s+dash\s+", "-", s)
-    s = re.sub(r"\s+at\s+", "@", s)
-    return s.replace(" ", "")
-
-
 def find_patterns(text: str) -> list[PatternHit]:
     hits: list[PatternHit] = []
     for m in PHONE_WRITTEN.finditer(text):
         hits.append(PatternHit("PHONE", m.start(), m.end()))
     for m in PHONE_SPOKEN.finditer(text):
-        if 7 <= len(spoken_digits(m.group())) <= 15:
+        if 7 <= len(digit_stream(m.group())) <= 15:
             hits.append(PatternHit("PHONE", m.start(), m.end()))
     for m in EMAIL_WRITTEN.finditer(text):
         hits.append(PatternHit("EMAIL", m.start(), m.end()))

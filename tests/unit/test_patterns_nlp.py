@@ -6,7 +6,8 @@ import pytest
 
 from services.pipeline.align import join_words
 from services.pipeline.nlp import find_entities, redact, sentiment_of
-from services.pipeline.patterns import find_patterns, spoken_digits, spoken_email
+from services.pipeline.patterns import find_patterns
+from services.pipeline.spoken import digit_stream, spoken_emails
 from services.pipeline.types import Utterance, Word
 
 
@@ -41,8 +42,8 @@ def test_non_luhn_digits_are_not_a_card():
 
 
 def test_spoken_forms_normalise():
-    assert spoken_digits("five five five oh one double four") == "5550144"
-    assert spoken_email("j dot smith at acme dot com") == "j.smith@acme.com"
+    assert digit_stream("five five five oh one double four") == "5550144"
+    assert spoken_emails("it's j dot smith at acme dot com") == ["j.smith@acme.com"]
 
 
 class FakeSpacy:
