@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import Any
 
 from services.errors import AudioEmpty, AudioUndecodable
+
+
+def header_duration_s(container: Any, stream: Any) -> float | None:
+    """Duration the container header claims for an audio stream (the stream's own first, then the
+    container's), or None when it claims nothing (raw streams, some mp3s)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return None
 
 
 def probe_duration(path: Path) -> float:
@@ -29,12 +40,8 @@ def probe_duration(path: Path) -> float:
             streams = [s for s in container.streams if s.type == "audio"]
             if not streams:
                 raise AudioUndecodable("the file has no audio stream")
-            if container.duration is not None:
-                return container.duration / 1_000_000
-            s = streams[0]
-            if s.duration is not None and s.time_base is not None:
-                return float(s.duration * s.time_base)
-            return 0.0  # unknown from the header; the pipeline measures it when decoding
+            # 0.0: unknown from the header; the pipeline measures it when decoding
+            return header_duration_s(container, streams[0]) or 0.0
     except AudioUndecodable:
         raise
     except Exception as exc:  # noqa: BLE001 - av raises many error types for garbage input

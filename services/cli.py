@@ -4,15 +4,18 @@ one line `error[<code>]: ...` on stderr and a non-zero exit code; nothing partia
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services.errors import ParleyError
 from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.pipeline.options import CallOptions
 
 EXIT_INTERNAL = 1
 
@@ -91,11 +94,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _models_needed(settings: Settings, options: object) -> list[str]:
+def _models_needed(settings: Settings, options: CallOptions) -> list[str]:
     names = [settings.models.asr, settings.models.ner]
-    if getattr(options, "diarization", True) and not getattr(options, "stereo_speakers", False):
+    if options.diarization and not options.stereo_speakers:
         names += [settings.models.segmentation, settings.models.speaker_embedding]
-    if getattr(options, "extract_lead", True) and settings.llm.backend == "llama_cpp":
+    if options.extract_lead and settings.llm.backend == "llama_cpp":
         names.append(settings.models.llm)
     return names
 

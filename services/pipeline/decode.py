@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from services.audioprobe import header_duration_s
 from services.errors import AudioEmpty, AudioNotFound, AudioTooLarge, AudioTooLong, AudioUndecodable
 from services.pipeline.types import SAMPLE_RATE, AudioInfo, DecodedAudio
 from services.settings import LimitsSettings
@@ -44,9 +45,7 @@ def decode_audio(path: Path, limits: LimitsSettings) -> DecodedAudio:
         stream = container.streams.audio[0]
         source_rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         source_channels = int(stream.codec_context.channels or 1)
-        header_s = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
-        if header_s is None and container.duration:
-            header_s = container.duration / 1_000_000
+        header_s = header_duration_s(container, stream)
         if header_s is not None and header_s > limits.max_duration_s:
             raise AudioTooLong(f"audio is {header_s:.0f} s long; the limit is {limits.max_duration_s:g} s")
         kept = min(source_channels, 2)

@@ -16,23 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 
 from services.errors import InputError, ModelError
 from services.pipeline.channel_activity import ActivityOptions, active_regions
 from services.pipeline.types import DecodedAudio, Diarization, Turn
 from services.settings import DiarizationSettings, Settings
-
-# ----------------------------------------------------------------------------------------- weights
-
-
-def resolve_weights(name: str, settings: Settings) -> Path:
-    """Local path of a diarization weight file/folder, from the model manifest (installed packages only)."""
-    from models.registry import resolve_model
-
-    return resolve_model(name, settings.models.data_dir)
-
 
 # ---------------------------------------------------------------------------------- hyper-parameters
 
@@ -180,8 +169,10 @@ def load_diarizer(settings: Settings) -> Diarizer:
     # Threads are process-wide; on a shared 2-core box one thread is much faster than two (FACTS.md).
     torch.set_num_threads(diar.torch_threads)
 
-    segmentation_dir = resolve_weights(settings.models.segmentation, settings)
-    embedding_file = resolve_weights(settings.models.speaker_embedding, settings)
+    from models.registry import resolve_model
+
+    segmentation_dir = resolve_model(settings.models.segmentation, settings.models.data_dir)
+    embedding_file = resolve_model(settings.models.speaker_embedding, settings.models.data_dir)
 
     try:
         from pyannote.audio import Model
