@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 # Bump on any breaking change of CallResult's JSON shape; documented in README.md ("Result contract").
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 SAMPLE_RATE = 16_000
 
@@ -138,9 +138,17 @@ class Evidence(_Frozen):
     end: float | None = None
 
 
+CriterionStatus = Literal["stated", "hedged", "negated", "delegated", "absent"]
+
+
 class BantItem(_Frozen):
-    present: bool
+    present: bool = Field(description="confirmed: the prospect stated it and the cited line says so")
     evidence: tuple[Evidence, ...] = ()
+    status: CriterionStatus | None = Field(
+        None,
+        description="what the prospect said: stated (confirmed), hedged (vague or conditional), negated (ruled "
+        "out), delegated (someone else holds it), absent (not discussed); None from older results",
+    )
 
 
 class Bant(_Frozen):
@@ -158,6 +166,15 @@ class Contact(_Frozen):
     phone: str | None = None
 
 
+class NameCorrection(_Frozen):
+    """A name in the lead snapped to a known name (CallContext): what was heard and what it became."""
+
+    field: str = Field(description="contact.name, contact.company or competitors")
+    heard: str
+    known: str
+    similarity: float = Field(ge=0.0, le=100.0, description="rapidfuzz similarity of heard vs known (0-100)")
+
+
 class Lead(_Frozen):
     score: LeadScore
     confidence: float = Field(ge=0.0, le=1.0)
@@ -172,6 +189,7 @@ class Lead(_Frozen):
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
     prospect_speaker: str | None = None
+    name_corrections: tuple[NameCorrection, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------ result
