@@ -1,36 +1,56 @@
-"""BANT tier rules in code, so the score does not depend on a small model's arithmetic.
+"""What code checks after the model has judged a criterion, and the tier rule.
 
-HOT: 3+ criteria confirmed. WARM: 2, or strong intent (a named need and an agreed next step). COLD: fewer than 2.
-A criterion counts only when the model says it is present AND at least one cited prospect line survived
-grounding. On top, the wording rules of the qualification guide are checked on the cited words:
-- Budget is a confirmed amount ("we have budget" without a number is not);
-- Authority is final yes/no power, said in words ("it's my call", "I sign off"); "check with my manager"
-  anywhere in the prospect's words disqualifies;
-- Timeline is an explicit window: "soon", "probably Q3" are not.
+The model judges; these rules only VALIDATE a "stated" against the words of the line it cited, and can only
+lower a status (stated -> hedged / delegated / absent), never raise one. Each rule has a name so the lead
+benchmark can switch it off and show what it is worth (benchmarks/leads, "rule ablation").
+
+  budget_amount     stated budget must name an amount in the cited line, else hedged ("we have budget")
+  timeline_window   stated timeline must name an explicit window in the cited line, else hedged ("soon")
+  authority_words   stated authority whose cited line hands the decision to someone else -> delegated,
+                    or says the prospect cannot decide -> negated (negation-aware: "I don't need anyone's sign-off")
+  one_line          one line serves two criteria only if it has words of both
+  lookalike         a cited budget that is a past purchase or a headcount, a timeline that is only a renewal
+                    date -> absent
+
+Tier: HOT 3+ confirmed; WARM 2, or 1 with strong intent (need confirmed and a hedged or delegated criterion or a
+committed next step); COLD otherwise.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from services.pipeline import spoken
-from services.pipeline.types import BantItem, LeadScore
+from services.pipeline.types import CriterionStatus, LeadScore
 
 CRITERIA = ("budget", "authority", "need", "timeline")
 TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
+RULES = ("budget_amount", "timeline_window", "authority_words", "one_line", "lookalike")
 
-_AUTHORITY_VETO = re.compile(
-    r"\b(?:check with|run (?:it|this) by|ask|talk to|loop in|get approval from|get sign-?off from|clear it with)"
-    r" (?:my|our|the) (?:manager|boss|director|vp|cfo|ceo|cto|head|team lead|supervisor|leadership|board|"
-    r"procurement|finance)|\bnot (?:my|really my) (?:call|decision)|\b(?:i'm|i am) not the (?:decision|one who)|"
-    r"\b(?:need|needs) (?:approval|sign-?off)\b|\bmy (?:boss|manager) (?:decides|makes the call|signs)",
+_NEGATION = r"(?:not|n't|never|no|without)"
+
+# Someone else decides: delegation ("my director decides", "I'd run it by finance").
+_DELEGATION = re.compile(
+    r"\b(?:check with|run (?:it|this|that) (?:by|past)|ask|talk to|loop in|get (?:approval|sign-?off|the ok) from|"
+    r"clear (?:it|this) with|go (?:to|through)|take (?:it|this) to|up to)\s+(?:my|our|the)\s+"
+    r"(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|coo|head|lead|supervisor|leadership|board|procurement|"
+    r"finance|committee|owner|founder|partners?|president)\b|"
+    r"\b(?:my|our|the)\s+(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|head|board|committee|finance|"
+    r"procurement|owner|founder)\s+(?:\w+\s+)?(?:decides|makes the (?:call|decision)|signs|approves|has the final)|"
+    r"\b(?:need|needs|requires?)\s+(?:\w+\s+)?(?:approval|sign-?off)\b",
     re.IGNORECASE,
 )
-# Authority has to be claimed in words: a cited line without any of these is the model guessing.
-_AUTHORITY_CLAIM = re.compile(
-    r"\b(?:decid\w*|decision|sign\w*|approv\w*|my call|final (?:say|call|word)|in charge|owner|own the|"
-    r"up to me|budget holder|i choose|i pick|i run|head of|ceo|cfo|cto|coo|founder|president|director)\b",
+# The prospect says they cannot decide.
+_CANNOT_DECIDE = re.compile(
+    r"\b(?:not|n't)\s+(?:really\s+)?(?:my|the)\s+(?:call|decision)|\b(?:i'm|i am)\s+not\s+(?:the|a)\s+"
+    r"(?:\w+\s+)?(?:decision|one who|person who|final)|\b(?:can't|cannot|can not|don't|do not)\s+(?:sign|approve|"
+    r"decide|make (?:that|the|this) (?:call|decision))",
+    re.IGNORECASE,
+)
+# "I don't need anyone's approval" / "no need to check with my boss": a negated delegation is ownership.
+_NEGATED_DELEGATION = re.compile(
+    rf"\b{_NEGATION}\s+(?:\w+\s+){{0,2}}(?:need|needs|have to|has to|must)\s+(?:to\s+)?(?:\w+\s+){{0,3}}"
+    r"(?:approval|sign-?off|check|ask|run it)|\bno need to\b|\bnobody else\b|\bno one else\b",
     re.IGNORECASE,
 )
 _TIMELINE_WINDOW = re.compile(
@@ -38,80 +58,121 @@ _TIMELINE_WINDOW = re.compile(
     # Month names whole ("mar[a-z]*" would match "Mark", "dec[a-z]*" "decision").
     r"\b(?:january|february|march|april|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\bmay (?:\d|first|1st|15)|"
-    r"\b(?:in|within|next) (?:\w+ )?(?:days?|weeks?|months?)\b|\b(?:next|this) (?:week|month|year)\b|"
-    r"\b20\d\d\b|\bdeadline\b|\bby (?:the )?(?:\w+ )?(?:launch|renewal|end|start|fiscal)|\bbefore (?:our|the) \w+",
+    r"\b(?:in|within|next|over the next) (?:a |the )?(?:\w+ )?(?:days?|weeks?|months?)\b|"
+    r"\b(?:next|this) (?:week|month|year|spring|summer|fall|autumn|winter)\b|\b20\d\d\b|\bdeadline\b|"
+    r"\bby (?:the )?(?:\w+ )?(?:launch|renewal|end|start|fiscal)|\bbefore (?:our|the) \w+",
     re.IGNORECASE,
 )
 _TIMELINE_HEDGE = re.compile(
     r"\b(?:soon|probably|maybe|might|perhaps|at some point|eventually|someday|no rush|down the road|"
-    r"not sure when|sometime|hopefully|possibly)\b",
+    r"not sure when|sometime|hopefully|possibly|ideally|no idea|who knows|depends)\b",
     re.IGNORECASE,
 )
+_RENEWAL = re.compile(r"\b(?:renew\w*|expir\w*|contract (?:ends|runs|is up)|comes up for)\b", re.IGNORECASE)
+# A renewal date is a buying window only when the prospect ties a purchase or switch to it.
+_BUY_BY = re.compile(
+    r"\b(?:switch|move|buy|sign|decide|replace|live|running|roll\w* out|in place|have (?:something|it|this))\b",
+    re.IGNORECASE,
+)
+_PAST_PURCHASE = re.compile(
+    r"\b(?:paid|spent|cost us|bought|purchased)\b|\b(?:last|previous|old) (?:year|system|vendor|tool|contract)\b"
+    r"|\b(?:years?|months?) ago\b",
+    re.IGNORECASE,
+)
+_FOR_NOW = re.compile(
+    r"\b(?:budget|set aside|allocat\w*|approved|earmark\w*|available|spend|afford|invest|fund\w*|plan(?:ning)? "
+    r"(?:on|for)|up to|cap|ceiling|have about|have around|have roughly)\b",
+    re.IGNORECASE,
+)
+_HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|locations|stores|customers)\b",
+                        re.IGNORECASE)
+# Words that say a line is about a criterion (for the one-line rule).
+CRITERION_CUES: dict[str, re.Pattern[str]] = {
+    "budget": re.compile(r"budget|\$|dollar|thousand|grand|\b\d+k\b|million|spend|cost|price|afford|allocat|fund|"
+                         r"money|set aside|earmark", re.I),
+    "authority": re.compile(r"decid|decision|sign|approv|my call|\bi own\b|\bi'm the one|final|up to me|"
+                            r"\bmine\b|\bi choose|\bi pick|\bmy say|\bi make", re.I),
+    "need": re.compile(r"problem|issue|pain|struggl|manual|by hand|hours|slow|broken|waste|los[ts]|need|can't|"
+                       r"cannot|miss|late|error|mistake|frustrat|hard|difficult|takes|too |keep|drop|fall", re.I),
+    "timeline": _TIMELINE_WINDOW,
+}
 
-
-# A next step that shows intent is a meeting on the calendar, not "send me some material".
-_COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|contract|onboarding|workshop)\b", re.I)
+_COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|contract|onboarding|workshop)\b",
+                             re.IGNORECASE)
 
 
 def committed_next_step(next_step: str | None) -> bool:
+    """A next step that shows intent: something booked, not "send me some material"."""
     return bool(next_step and _COMMITTED_STEP.search(next_step))
-
-
-def authority_vetoed(prospect_texts: Sequence[str]) -> bool:
-    return any(_AUTHORITY_VETO.search(t) for t in prospect_texts)
 
 
 def timeline_explicit(text: str) -> bool:
     return bool(_TIMELINE_WINDOW.search(text)) and not _TIMELINE_HEDGE.search(text)
 
 
-def check_criterion(name: str, item: BantItem, prospect_texts: Sequence[str]) -> tuple[bool, str | None]:
-    """Is the criterion confirmed by its evidence? Returns (confirmed, why-not if the model said present)."""
-    if not item.present:
-        return False, None
-    if not item.evidence:
-        return False, f"{name}: marked present without surviving evidence"
-    quotes = [e.quote for e in item.evidence]
-    if name == "budget" and not any(spoken.mentions_amount(q) for q in quotes):
-        return False, "budget: no amount stated in the evidence"
-    if name == "authority" and authority_vetoed(prospect_texts):
-        return False, "authority: the prospect needs someone else's approval"
-    if name == "authority" and not any(_AUTHORITY_CLAIM.search(q) for q in quotes):
-        return False, "authority: the evidence does not say who decides"
-    if name == "timeline" and not any(timeline_explicit(q) for q in quotes):
-        return False, "timeline: no explicit window in the evidence"
-    return True, None
-
-
-# What a rep asks when qualifying each criterion; the prospect's answer right after is the best evidence.
-_QUESTION_CUES = {
-    "budget": re.compile(r"\b(?:budget|spend|cost|price|pricing|invest)", re.IGNORECASE),
-    "authority": re.compile(r"\b(?:decision|decide|sign|approv|who else|involved)", re.IGNORECASE),
-    "timeline": re.compile(r"\b(?:when|timeline|by when|go live|running|deadline|start)", re.IGNORECASE),
-}
-
-
-def qualifying_line(name: str, prospect_texts: Sequence[str], asked_before: Sequence[str]) -> int | None:
-    """Index of the prospect line that best meets the criterion's wording rule on its own, or None.
-
-    Used when the model judged a criterion present but cited the wrong line or none (a 1.5B model's ids drift,
-    or come back empty): the model's judgment still gates the criterion, the transcript supplies the words.
-    `asked_before[i]` is what the other side said just before line i: an answer to the rep's budget question
-    beats a passing "this year" elsewhere."""
-    if name == "need":  # no wording rule to check a need against: never rescued
+def timeline_phrase(text: str) -> str | None:
+    """The window as said ("by the end of March", "in Q3"), from its leading preposition to the window's end."""
+    matches = list(_TIMELINE_WINDOW.finditer(text))
+    if not matches:
         return None
-    qualifying = []
-    for i, text in enumerate(prospect_texts):
-        if name == "budget" and spoken.mentions_amount(text):
-            qualifying.append(i)
-        elif name == "authority" and _AUTHORITY_CLAIM.search(text) and not authority_vetoed(prospect_texts):
-            qualifying.append(i)
-        elif name == "timeline" and timeline_explicit(text):
-            qualifying.append(i)
-    if not qualifying:
+    # A named month, quarter or year beats a relative cue ("before our peak season ... by the end of January").
+    match = next((m for m in matches if re.search(r"\d|q[1-4]|quarter|year|month|week|day|[a-z]{3,}uary|ber\b|march|"
+                                                  r"april|may|june|july|august", m.group(), re.I)), matches[0])
+    start, end = match.start(), match.end()
+    lead = re.search(r"(?:\b(?:by|before|in|within|from|around|until|for|starting|after|on)\s+(?:the\s+)?"
+                     r"(?:end of\s+|start of\s+|beginning of\s+|middle of\s+)?(?:(?:our|the)\s+)?)$", text[:start],
+                     re.IGNORECASE)
+    if lead:
+        start = lead.start()
+    tail = re.match(r"(?:\s+(?:of\s+)?(?:this|next)\s+year|\s+20\d\d|\s+\d{1,2}(?:st|nd|rd|th)?|"
+                    r"\s+(?:first|fifteenth|end))", text[end:], re.IGNORECASE)
+    if tail:
+        end += tail.end()
+    return text[start:end].strip(" ,.;")
+
+
+def budget_amount(text: str) -> str | None:
+    """The amount said in `text`, written as money ("fifty grand a year" -> "$50,000"); None without one."""
+    if not spoken.mentions_amount(text):
         return None
-    answered = [i for i in qualifying if _QUESTION_CUES[name].search(asked_before[i])]
-    return (answered or qualifying)[0]
+    values = [v for v in spoken.spoken_numbers(text) if v >= 100]
+    if not values:
+        return None
+    value = max(values)
+    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+
+
+def validate(name: str, status: CriterionStatus, quote: str | None, rules: frozenset[str]) -> tuple[
+    CriterionStatus, str | None
+]:
+    """The status after checking a "stated" against the cited words, and why it was lowered (None if kept)."""
+    if status != "stated":
+        return status, None
+    if quote is None:
+        return "hedged", f"{name}: stated without a prospect line to show it"
+    if name == "budget":
+        if "lookalike" in rules and _PAST_PURCHASE.search(quote) and not _FOR_NOW.search(quote):
+            return "absent", "budget: the cited amount is a past purchase"
+        if "lookalike" in rules and _HEADCOUNT.search(quote) and not re.search(r"[$]|dollar|grand|bucks|budget",
+                                                                            quote, re.I):
+            return "absent", "budget: the cited number is a headcount, not money"
+        if "budget_amount" in rules and budget_amount(quote) is None:
+            return "hedged", "budget: no amount in the cited line"
+    if name == "timeline":
+        if "lookalike" in rules and _RENEWAL.search(quote) and not _BUY_BY.search(quote):
+            return "absent", "timeline: the cited date is a renewal, not a buying window"
+        if "timeline_window" in rules and not timeline_explicit(quote):
+            return "hedged", "timeline: no explicit window in the cited line"
+    if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
+        if _CANNOT_DECIDE.search(quote):
+            return "negated", "authority: the prospect says they cannot decide"
+        if _DELEGATION.search(quote):
+            return "delegated", "authority: the cited line hands the decision to someone else"
+    return "stated", None
+
+
+def has_cue(name: str, text: str) -> bool:
+    return bool(CRITERION_CUES[name].search(text))
 
 
 def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:

@@ -1,117 +1,256 @@
-"""Lead extraction: utterances -> one LLM call (JSON schema) -> grounded, rule-scored Lead.
+"""Lead extraction: narrow LLM questions -> validated, rule-scored Lead.
 
-Steps:
-  1. roles: heuristics decide rep vs prospect; when they are unsure the LLM names the rep (same call);
-  2. prompt: numbered lines ([u12] PROSPECT: ...); the schema asks for ids, never for quotes;
-  3. grounding: quotes cut from the transcript by id; rep lines, unknown ids, and contact details, amounts and
-     competitor names that were never said are dropped, with a reason;
-  4. scoring: the BANT tier rules run in code over the grounded criteria; the model's own score only lowers
-     confidence when it disagrees. Low confidence or any dropped fabrication -> needs_review.
+Two steps, so the slow one can be reused (re-scoring, benchmarks, ablations):
+  read_call()  the LLM part. Roles are decided once (stereo channels, else heuristics, else one roles question
+               when they are unsure); then one question per BANT criterion ({"line": id, "status": ...}) and one
+               for the facts (contact, competitors, next step, summary). All questions share one prompt prefix,
+               so llama.cpp reads the transcript once.
+  finalize()   deterministic. Citations must be prospect lines; a "stated" is validated against the cited
+               words (bant_rules.validate) and can only be lowered; amounts and dates are parsed from the cited
+               lines; contact fields must have been said; competitors must be named organisations or tracked;
+               known names (CallContext) snap near misses. The tier follows bant_rules.tier.
+`extract_lead()` does both.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.llm import ChatModel
 from services.errors import ExtractionError, ParleyError
-from services.pipeline import bant_rules, grounding, spoken
-from services.pipeline.lead_answer import AnswerContact, AnswerItem, LlmAnswer, parse_answer
-from services.pipeline.lead_prompt import (
-    CHARS_PER_TOKEN,
-    SUMMARY_MAX_CHARS,
-    build_messages,
-    build_view,
-    lead_schema,
-    speaker_labels,
-    split_sentences,
-)
-from services.pipeline.roles import assign_roles, guess_roles, preset_roles, rep_identity
+from services.pipeline import bant_rules, grounding
 from services.pipeline.competitors import (
     is_named_organisation,
     merge_competitors,
+    passing_mentions,
     tracked_mentions,
     used_organisations,
 )
-from services.pipeline.types import Bant, BantItem, Contact, Entity, Evidence, Lead, LeadScore, Role, Utterance
+from services.pipeline.lead_context import CallContext
+from services.pipeline.lead_prompt import (
+    CHARS_PER_TOKEN,
+    SUMMARY_MAX_CHARS,
+    PromptLine,
+    TranscriptView,
+    build_view,
+    speaker_labels,
+    split_sentences,
+)
+from services.pipeline.lead_questions import (
+    NO_LINE,
+    STATUSES,
+    Question,
+    criterion_question,
+    facts_question,
+    messages_for,
+    roles_question,
+)
+from services.pipeline.names import prospect_names_said
+from services.pipeline.roles import guess_roles, preset_roles, rep_identity
+from services.pipeline.types import (
+    Bant,
+    BantItem,
+    Contact,
+    CriterionStatus,
+    Entity,
+    Evidence,
+    Lead,
+    LeadScore,
+    Role,
+    Utterance,
+)
 from services.settings import Settings
 
-__all__ = ["assign_roles", "extract_lead"]
+__all__ = ["LeadExtraction", "ModelReading", "extract_lead", "finalize", "read_call"]
 
 log = logging.getLogger(__name__)
 
-# Tokens reserved for the system prompt and chat template around the transcript.
-PROMPT_OVERHEAD_TOKENS = 600
-# Confidence penalties (the model's self-reported confidence is the starting point).
-PENALTY_PER_TIER = 0.2
+# Tokens reserved for the system prompt, the question and the chat template around the transcript.
+PROMPT_OVERHEAD_TOKENS = 1100
+CONFIDENCE_START = 0.9
+PENALTY_LOWERED = 0.1
 PENALTY_FABRICATION = 0.1
 PENALTY_ROLES = 0.1
 PENALTY_TRUNCATED = 0.05
-RETRY_TOKEN_FACTOR = 1.5
+PENALTY_UNUSABLE = 0.15
+WARM_INDICATORS: frozenset[CriterionStatus] = frozenset({"hedged", "delegated"})
 
 
-def _ask(chat: ChatModel, messages: list[dict[str, str]], schema: dict[str, Any], settings: Settings) -> LlmAnswer:
-    """One call, and one retry if the answer is unusable (e.g. cut off by max_tokens)."""
+# ------------------------------------------------------------------------------------------ answers
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CriterionAnswer(_Lenient):
+    line: str | None = None
+    status: CriterionStatus = "absent"
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value: Any) -> Any:
+        text = str(value or "").strip().lower()
+        return text if text in STATUSES else "absent"
+
+    @field_validator("line", mode="before")
+    @classmethod
+    def _line(cls, value: Any) -> Any:
+        text = str(value or "").strip().strip("[]").lower()
+        if not text or text == NO_LINE:
+            return None
+        return "u" + text if text[:1].isdigit() else text  # the model dropped the prefix
+
+
+class FactsAnswer(_Lenient):
+    name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    competitors: list[str] = Field(default_factory=list)
+    next_step: str | None = None
+    summary: str = ""
+
+
+class RolesAnswer(_Lenient):
+    rep: str
+
+
+@dataclass(frozen=True)
+class ModelReading:
+    """Everything the model said about one call, before any validation."""
+
+    roles: dict[str, Role]
+    rep: str | None
+    roles_source: str
+    """preset (stereo channels), heuristics, model (heuristics unsure, the roles question decided), single."""
+    view: TranscriptView
+    criteria: dict[str, CriterionAnswer]
+    facts: FactsAnswer
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall seconds per question (budget, authority, need, timeline, facts, roles)."""
+    problems: tuple[str, ...] = ()
+    """Questions whose answer was unusable twice (taken as absent), role disagreements."""
+
+
+@dataclass(frozen=True)
+class LeadExtraction:
+    lead: Lead
+    """The final lead: validated, scored by rule, snapped to known names."""
+    model_lead: Lead
+    """The model's answers at face value (no validation, no rules): what the model alone is worth."""
+    reading: ModelReading
+    roles: dict[str, Role]
+
+
+# --------------------------------------------------------------------------------------------- ask
+
+
+def _ask(chat: ChatModel, transcript: str, question: Question, settings: Settings, model: type[_Lenient]) -> tuple[
+    _Lenient | None, str | None
+]:
+    """One narrow question, one retry on an unusable answer. Returns (answer, problem)."""
     llm = settings.llm
-    attempts = [
-        (messages, llm.max_tokens, llm.temperature, llm.seed),
-        (
-            messages[:-1]
-            + [{"role": "user", "content": messages[-1]["content"] + "\nReply with one complete JSON object only."}],
-            int(llm.max_tokens * RETRY_TOKEN_FACTOR),
-            llm.temperature,
-            llm.seed + 1,  # a different seed so a sampled answer is not the same failure again
-        ),
-    ]
     problems: list[str] = []
-    for attempt, (msgs, max_tokens, temperature, seed) in enumerate(attempts, start=1):
+    for attempt in (1, 2):
+        messages = messages_for(transcript, question)
+        if attempt == 2:
+            messages[-1]["content"] += "\nReply with one complete JSON object only."
         try:
-            text = chat.complete_json(msgs, schema, max_tokens=max_tokens, temperature=temperature, seed=seed)
+            text = chat.complete_json(
+                messages, question.schema, max_tokens=question.max_tokens * attempt, temperature=llm.temperature,
+                seed=llm.seed + attempt - 1,  # a different seed so a sampled answer is not the same failure again
+            )
         except ParleyError:
             raise
         except Exception as exc:  # a model runtime failure (context overflow, native error) is an extraction failure
             raise ExtractionError(f"LLM call failed: {type(exc).__name__}: {exc}") from exc
-        usage = getattr(chat, "last_usage", None)
-        if usage is not None:
-            log.info(
-                "lead extraction call %d: %d prompt tokens (%s s), %d generated in %.1f s total (%.1f tok/s, "
-                "finish=%s)", attempt, usage.prompt_tokens,
-                "?" if usage.prompt_seconds is None else f"{usage.prompt_seconds:.1f}",
-                usage.completion_tokens, usage.seconds, usage.tokens_per_second, usage.finish_reason,
-            )
         try:
-            return parse_answer(text)
-        except ValueError as exc:
-            problems.append(f"attempt {attempt}: {exc}")
-            log.warning("lead extraction: unusable LLM answer (%s)", exc)
-    raise ExtractionError(
-        "the LLM did not return valid lead JSON after a retry: " + "; ".join(problems),
-        hint="raise PARLEY_LLM__MAX_TOKENS if the answer was cut off, or check the model file",
-    )
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError(f"JSON is a {type(data).__name__}, not an object")
+            return model.model_validate(data), None
+        except (ValueError, ValidationError) as exc:
+            problems.append(f"attempt {attempt}: {str(exc)[:120]}")
+            log.warning("lead question %s: unusable answer (%s)", question.name, exc)
+    return None, f"{question.name}: no usable answer ({'; '.join(problems)})"
 
 
-# ------------------------------------------------------------------------------------------ roles
-
-
-def _resolve_roles(utterances: Sequence[Utterance]) -> tuple[dict[str, Role], str | None, bool]:
-    """(roles, rep speaker, confident). Roles already set upstream (stereo channels) are trusted."""
-    preset = preset_roles(utterances)
+def _resolve_roles(utts: Sequence[Utterance]) -> tuple[dict[str, Role], str | None, str]:
+    preset = preset_roles(utts)
     if preset is not None:
-        rep = next((s for s, r in preset.items() if r == "rep"), None)
-        return preset, rep, True
-    guess = guess_roles(utterances)
-    if guess.rep is None:  # one speaker: nothing to ask
-        return guess.roles, None, True
-    return guess.roles, guess.rep, guess.confident
+        return preset, next((s for s, r in preset.items() if r == "rep"), None), "preset"
+    guess = guess_roles(utts)
+    if guess.rep is None:
+        return guess.roles, None, "single"
+    return guess.roles, guess.rep, "heuristics" if guess.confident else "unsure"
 
 
-# ------------------------------------------------------------------------------------------ lead
+def _max_chars(settings: Settings) -> int:
+    return int((settings.llm.n_ctx - 2 * 220 - PROMPT_OVERHEAD_TOKENS) * CHARS_PER_TOKEN)
+
+
+def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settings) -> ModelReading:
+    """Ask the model the narrow questions. Raises ExtractionError only when the model cannot be called."""
+    utts = [u for u in utterances if u.text.strip()]
+    seconds: dict[str, float] = {}
+    problems: list[str] = []
+    roles, rep, source = _resolve_roles(utts)
+    speakers = list(dict.fromkeys(u.speaker for u in utts))
+
+    if source == "unsure":
+        labels = speaker_labels(speakers, roles, confident=False)
+        neutral = build_view(utts, labels, roles, max_chars=_max_chars(settings))
+        started = time.perf_counter()
+        answer, problem = _ask(chat, neutral.render(), roles_question(list(labels.values())), settings, RolesAnswer)
+        seconds["roles"] = round(time.perf_counter() - started, 3)
+        by_label = {label: speaker for speaker, label in labels.items()}
+        chosen = by_label.get(answer.rep) if isinstance(answer, RolesAnswer) else None
+        if chosen is None:
+            problems.append(problem or "roles: no answer")
+            source = "heuristics"
+        else:
+            if chosen != rep:
+                problems.append(f"roles: the model named {labels[chosen]} the rep, heuristics {labels[rep or '']}")
+            rep, source = chosen, "model"
+            roles = {s: ("rep" if s == rep else "prospect") for s in speakers}
+
+    labels = speaker_labels(speakers, roles, confident=True)
+    view = build_view(utts, labels, roles, max_chars=_max_chars(settings))
+    transcript = view.render()
+    citable = [ln.id for ln in view.lines if ln.id != "..." and roles.get(ln.utterance.speaker) != "rep"]
+
+    criteria: dict[str, CriterionAnswer] = {}
+    for name in bant_rules.CRITERIA:
+        started = time.perf_counter()
+        answer, problem = _ask(chat, transcript, criterion_question(name, citable), settings, CriterionAnswer)
+        seconds[name] = round(time.perf_counter() - started, 3)
+        criteria[name] = answer if isinstance(answer, CriterionAnswer) else CriterionAnswer()
+        if problem:
+            problems.append(problem)
+    started = time.perf_counter()
+    answer, problem = _ask(chat, transcript, facts_question(SUMMARY_MAX_CHARS), settings, FactsAnswer)
+    seconds["facts"] = round(time.perf_counter() - started, 3)
+    facts = answer if isinstance(answer, FactsAnswer) else FactsAnswer()
+    if problem:
+        problems.append(problem)
+    log.info("lead questions: %s", ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()))
+    return ModelReading(roles, rep, source, view, criteria, facts, seconds, tuple(problems))
+
+
+# ---------------------------------------------------------------------------------------- finalize
 
 
 class _Review:
-    """Collects why a lead needs a human. `hard` reasons force review; `notes` explain, and are shown with them."""
+    """Why a lead needs a human. `hard` reasons force review; `notes` explain, and travel with them."""
 
     def __init__(self) -> None:
         self.hard: list[str] = []
@@ -122,8 +261,9 @@ class _Review:
         self.hard.append(reason)
         self.penalty += penalty
 
-    def note(self, reason: str) -> None:
+    def note(self, reason: str, penalty: float = 0.0) -> None:
         self.notes.append(reason)
+        self.penalty += penalty
 
 
 def _clean(value: str | None) -> str | None:
@@ -131,7 +271,7 @@ def _clean(value: str | None) -> str | None:
     if value is None:
         return None
     text = " ".join(value.split()).strip(" \"'{}[]")
-    return text if text and text.lower() not in ("null", "none", "n/a", "unknown") else None
+    return text if text and text.lower() not in ("null", "none", "n/a", "unknown", "not said", "not mentioned") else None
 
 
 def _summary(text: str) -> str:
@@ -143,98 +283,296 @@ def _summary(text: str) -> str:
     return " ".join(sentences[:-1]) if len(sentences) > 1 else text.rstrip(",;: ") + "..."
 
 
-def _rescue_evidence(
-    name: str, utts: Sequence[Utterance], roles: dict[str, Role], *, taken: set[str]
-) -> Evidence | None:
-    previous = {u.id: (utts[i - 1].text if i else "") for i, u in enumerate(utts)}
-    candidates = [u for u in utts if roles.get(u.speaker) != "rep" and u.id not in taken]
-    index = bant_rules.qualifying_line(name, [u.text for u in candidates], [previous[u.id] for u in candidates])
-    if index is None:
+def _line(view: TranscriptView, cited: str | None) -> PromptLine | None:
+    if cited is None:
         return None
-    utt = candidates[index]
-    quote = grounding.best_sentence(utt.text, name)
+    line = view.by_id.get(cited)
+    if line is not None:
+        return line
+    utt = view.utterance_ids.get(cited)  # a whole utterance cited although it was shown as sentences
+    return PromptLine(cited, utt, utt.text.strip()) if utt is not None else None
+
+
+def _answer_after(view: TranscriptView, rep_line: PromptLine, roles: dict[str, Role]) -> PromptLine | None:
+    """The prospect's line right after a rep line: the answer to the question the model cited."""
+    ids = [ln.id for ln in view.lines]
+    index = ids.index(rep_line.id) if rep_line.id in ids else -1
+    for line in view.lines[index + 1 : index + 3]:
+        if line.id != "..." and roles.get(line.utterance.speaker) != "rep":
+            return line
+    return None
+
+
+def _evidence(line: PromptLine, name: str) -> Evidence:
+    utt = line.utterance
+    quote = grounding.best_sentence(line.text, name)
     return Evidence(utterance_id=utt.id, quote=quote, start=utt.start, end=utt.end)
 
 
-def _empty_lead(reason: str) -> Lead:
-    empty = BantItem(present=False)
+def _cited_line(reading: ModelReading, name: str, review: _Review) -> PromptLine | None:
+    answer = reading.criteria[name]
+    line = _line(reading.view, answer.line)
+    if answer.line is not None and line is None:
+        review.note(f"{name}: cited {answer.line}, no such line")
+        return None
+    if line is not None and reading.roles.get(line.utterance.speaker) == "rep":
+        # The model cited the rep's question; the prospect's reply right after it is what answers it.
+        answer_line = _answer_after(reading.view, line, reading.roles)
+        review.note(f"{name}: cited a rep line {line.id}, " + (
+            f"took the prospect's answer {answer_line.id}" if answer_line else "no prospect answer follows"))
+        return answer_line
+    return line
+
+
+def _ground_contact(
+    facts: FactsAnswer,
+    utts: Sequence[Utterance],
+    prospect_utts: Sequence[Utterance],
+    roles: dict[str, Role],
+    rep_names: set[str],
+    rep_companies: set[str],
+    context: CallContext,
+    review: _Review,
+) -> Contact:
+    fields: dict[str, str | None] = {}
+    own = {c for c in [*rep_companies, context.own_company or ""] if c}
+    checks = {
+        "name": lambda v: grounding.phrase_grounded(v, utts),
+        "company": lambda v: grounding.company_grounded(v, utts),
+        "email": lambda v: grounding.email_grounded(v, prospect_utts),
+        "phone": lambda v: grounding.phone_grounded(v, prospect_utts),
+    }
+    for key, check in checks.items():
+        value = _clean(getattr(facts, key))
+        if value is None:
+            fields[key] = None
+            continue
+        if key == "phone":
+            value = grounding.written_phone(value)
+        elif key == "email":
+            value = grounding.written_email(value)
+        if key in ("phone", "email") and not check(value):
+            # Read-out numbers and addresses are garbled by small models; repair from what the prospect said.
+            repair = grounding.closest_said_phone if key == "phone" else grounding.closest_said_email
+            said = repair(value, prospect_utts)
+            if said is not None:
+                review.note(f"contact {key} {value!r} misread by the model, taken from the transcript: {said!r}")
+                fields[key] = said
+                continue
+        if not check(value):
+            review.flag(f"contact {key} not found in transcript, dropped: {value!r}", PENALTY_FABRICATION)
+            fields[key] = None
+            continue
+        if key == "name" and any(grounding.same_name(value, n) for n in rep_names):
+            review.note(f"contact name {value!r} is the rep's own name, dropped")
+            fields[key] = None
+            continue
+        if key == "company" and any(grounding.same_name(value, c) for c in own):
+            review.note(f"contact company {value!r} is the rep's company, dropped")
+            fields[key] = None
+            continue
+        fields[key] = value
+    if fields.get("name") is None or " " not in (fields.get("name") or ""):
+        # The prospect's name as either side said it ("this is Dana Reyes", "Hi, is this Dana Reyes?").
+        said = [n for n in prospect_names_said(utts, roles) if not any(grounding.same_name(n, r) for r in rep_names)]
+        current = fields.get("name")
+        better = next((n for n in said if current is None or grounding.same_name(current, n)), None)
+        if better is not None and better != current:
+            review.note(f"contact name taken from the introductions: {better!r}")
+            fields["name"] = better
+    title = _clean(facts.title)
+    # Titles are paraphrased often ("I run ops" -> "Head of Operations"): keep when half the words were said.
+    if title and not grounding.phrase_grounded(title, prospect_utts, coverage=0.5):
+        review.note(f"contact title not said, dropped: {title!r}")
+        title = None
+    return Contact(title=title, **fields)
+
+
+def _competitors(
+    facts: FactsAnswer,
+    utts: Sequence[Utterance],
+    prospect_utts: Sequence[Utterance],
+    contact: Contact,
+    rep_companies: set[str],
+    context: CallContext,
+    entities: Sequence[Entity],
+    review: _Review,
+) -> tuple[str, ...]:
+    parties = [*rep_companies, context.own_company or "", *context.products, contact.company or ""]
+    named: list[str] = []
+    for comp in dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors))):
+        if any(grounding.same_name(comp, p) for p in parties if p):
+            review.note(f"competitor {comp!r} is a party to the call, dropped")
+        elif not grounding.company_grounded(comp, prospect_utts):
+            review.note(f"competitor not said by the prospect, dropped: {comp!r}")
+        elif entities and not is_named_organisation(comp, entities, context.competitors):
+            # Said is not enough ("desk phones", "spreadsheets" were offered): it must be a named organisation
+            # or product the NER found, or one the team tracks.
+            review.note(f"competitor {comp!r} is not a named organisation, dropped")
+        else:
+            named.append(comp)
+    detected = (tracked_mentions(context.competitors, prospect_utts) + used_organisations(entities, prospect_utts)
+                + passing_mentions(entities, prospect_utts))
+    return merge_competitors(named, detected, [p for p in parties if p])
+
+
+def _score(statuses: dict[str, CriterionStatus], next_step: str | None) -> LeadScore:
+    confirmed = [n for n, s in statuses.items() if s == "stated"]
+    # Strong intent (the guide's other road to warm): a confirmed need plus a warm indicator or a booked step.
+    strong = statuses.get("need") == "stated" and (
+        any(s in WARM_INDICATORS for s in statuses.values()) or bant_rules.committed_next_step(next_step)
+    )
+    return bant_rules.tier(len(confirmed), strong_intent=strong)
+
+
+def _model_lead(reading: ModelReading) -> Lead:
+    """The model's answers taken at face value: every cited line kept, every status believed."""
+    items: dict[str, BantItem] = {}
+    statuses: dict[str, CriterionStatus] = {}
+    amount = timeline = None
+    for name in bant_rules.CRITERIA:
+        answer = reading.criteria[name]
+        line = _line(reading.view, answer.line)
+        evidence = (_evidence(line, name),) if line is not None else ()
+        statuses[name] = answer.status
+        items[name] = BantItem(present=answer.status == "stated", evidence=evidence, status=answer.status)
+        if line is not None and answer.status == "stated" and name == "budget":
+            amount = bant_rules.budget_amount(line.text)
+        if line is not None and answer.status == "stated" and name == "timeline":
+            timeline = bant_rules.timeline_phrase(line.text)
+    facts = reading.facts
+    contact = Contact(name=_clean(facts.name), title=_clean(facts.title), company=_clean(facts.company),
+                      email=_clean(facts.email), phone=_clean(facts.phone))
     return Lead(
-        score="cold", confidence=0.0, bant=Bant(budget=empty, authority=empty, need=empty, timeline=empty),
+        score=_score(statuses, facts.next_step), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
+        competitors=tuple(dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors)))),
+        budget_amount=amount, timeline_text=timeline, next_step=_clean(facts.next_step),
+        summary=_summary(facts.summary), prospect_speaker=_prospect_speaker(reading.roles, ()),
+    )
+
+
+def _prospect_speaker(roles: dict[str, Role], utts: Sequence[Utterance]) -> str | None:
+    prospects = [s for s, r in roles.items() if r == "prospect"]
+    if not prospects:
+        return None
+    talk = {s: sum(u.end - u.start for u in utts if u.speaker == s) for s in prospects}
+    return max(prospects, key=lambda s: (talk.get(s, 0.0), -prospects.index(s)))
+
+
+def finalize(
+    reading: ModelReading,
+    utterances: Sequence[Utterance],
+    settings: Settings,
+    *,
+    context: CallContext = CallContext(),
+    entities: Sequence[Entity] = (),
+    rules: Sequence[str] = bant_rules.RULES,
+) -> LeadExtraction:
+    """Validate the model's reading into the final lead. Deterministic and fast; `rules` is for ablations."""
+    from services.pipeline.known_names import snap_lead
+
+    active = frozenset(rules)
+    utts = [u for u in utterances if u.text.strip()]
+    roles = reading.roles
+    review = _Review()
+    for problem in reading.problems:
+        if problem.startswith("roles:"):
+            review.flag(f"speaker roles uncertain: {problem[7:]}", PENALTY_ROLES)
+        else:
+            review.flag(problem, PENALTY_UNUSABLE)
+    if reading.view.omitted:
+        review.flag(f"transcript too long for the context window: {reading.view.omitted} utterances not read",
+                    PENALTY_TRUNCATED)
+    prospect_utts = [u for u in utts if roles.get(u.speaker) != "rep"]
+
+    # --- BANT: the model's status, validated against the line it cited
+    lines: dict[str, PromptLine | None] = {}
+    statuses: dict[str, CriterionStatus] = {}
+    for name in bant_rules.CRITERIA:
+        answer = reading.criteria[name]
+        line = _cited_line(reading, name, review)
+        status, why = bant_rules.validate(name, answer.status, line.text if line else None, active)
+        if why:
+            review.note(why, PENALTY_LOWERED)
+        lines[name], statuses[name] = line, status
+    if "one_line" in active:
+        # One line serves two confirmed criteria only if it has words of both ("forty grand, and it's my call").
+        for name in bant_rules.CRITERIA:
+            line = lines[name]
+            if statuses[name] != "stated" or line is None:
+                continue
+            shared = [o for o in bant_rules.CRITERIA if o != name and statuses[o] == "stated" and lines[o] is not None
+                      and lines[o].utterance.id == line.utterance.id]
+            if shared and not bant_rules.has_cue(name, line.text):
+                statuses[name] = "hedged"
+                review.note(f"{name}: the cited line {line.id} is about {shared[0]}", PENALTY_LOWERED)
+
+    items: dict[str, BantItem] = {}
+    for name in bant_rules.CRITERIA:
+        line = lines[name]
+        evidence = (_evidence(line, name),) if line is not None and statuses[name] != "absent" else ()
+        items[name] = BantItem(present=statuses[name] == "stated", evidence=evidence, status=statuses[name])
+
+    # --- amounts and dates come from the cited words, not from the model
+    budget_line, timeline_line = lines["budget"], lines["timeline"]
+    amount = bant_rules.budget_amount(budget_line.text) if budget_line and statuses["budget"] == "stated" else None
+    timeline_text = (bant_rules.timeline_phrase(timeline_line.text)
+                     if timeline_line and statuses["timeline"] == "stated" else None)
+
+    rep_names, rep_companies = rep_identity(utts, reading.rep)
+    contact = _ground_contact(reading.facts, utts, prospect_utts, roles, rep_names, rep_companies, context, review)
+    competitors = _competitors(reading.facts, utts, prospect_utts, contact, rep_companies, context, entities, review)
+    next_step = _clean(reading.facts.next_step)
+    score = _score(statuses, next_step)
+
+    confidence = round(min(1.0, max(0.0, CONFIDENCE_START - review.penalty)), 3)
+    threshold = settings.lead.review_threshold
+    if confidence < threshold:
+        review.flag(f"confidence {confidence:.2f} below review threshold {threshold:.2f}")
+    needs_review = bool(review.hard)
+    if review.notes:
+        log.info("lead extraction notes: %s", "; ".join(review.notes))
+    lead = Lead(
+        score=score,
+        confidence=confidence,
+        bant=Bant(**items),
+        contact=contact,
+        competitors=competitors,
+        budget_amount=amount,
+        timeline_text=timeline_text,
+        next_step=next_step,
+        # The need's own words are the pain point: grounded, and no extra tokens to generate.
+        pain_points=tuple(e.quote for e in items["need"].evidence) if items["need"].present else (),
+        summary=_summary(reading.facts.summary),
+        needs_review=needs_review,
+        review_reasons=tuple(review.hard + review.notes) if needs_review else (),
+        prospect_speaker=_prospect_speaker(roles, utts),
+    )
+    lead = snap_lead(lead, context)
+    return LeadExtraction(lead=lead, model_lead=_model_lead(reading), reading=reading, roles=dict(roles))
+
+
+def _empty_lead(reason: str) -> Lead:
+    return Lead(
+        score="cold", confidence=0.0,
+        bant=Bant(**{n: BantItem(present=False, status="absent") for n in bant_rules.CRITERIA}),
         contact=Contact(), needs_review=True, review_reasons=(reason,),
     )
 
 
-def _quotes_as_evidence(
-    item: AnswerItem, name: str, prospect_utts: Sequence[Utterance], review: _Review
-) -> list[Evidence]:
-    """Quotes the model wrote itself: kept only when verbatim in a prospect line, else dropped and flagged."""
-    out: list[Evidence] = []
-    for quote in [q for q in [item.quote, *item.quotes] if q and q.strip()]:
-        needle = " ".join(quote.split()).strip(" \"'")
-        hit = next((u for u in prospect_utts if grounding.quote_in_transcript(needle, [u])), None)
-        if hit is None:
-            review.flag(f"{name}: quote not in transcript, dropped: {needle[:80]!r}", PENALTY_FABRICATION)
-            continue
-        # Store the transcript's own spelling of the quote, not the model's (case, spacing may differ).
-        core = needle.strip(".,!?")
-        start = hit.text.lower().find(core.lower())
-        exact = hit.text[start : start + len(core)] if start >= 0 else hit.text.strip()
-        out.append(Evidence(utterance_id=hit.id, quote=exact, start=hit.start, end=hit.end))
-    return out
-
-
-def _ground_contact(
-    raw: AnswerContact,
+def extract_lead_detailed(
     utterances: Sequence[Utterance],
-    prospect_utts: Sequence[Utterance],
-    rep_names: set[str],
-    rep_companies: set[str],
-    review: _Review,
-) -> Contact:
-    fields: dict[str, str | None] = {}
-    checks = {
-        "name": lambda v: grounding.phrase_grounded(v, utterances),
-        "company": lambda v: grounding.company_grounded(v, utterances),
-        "email": lambda v: grounding.email_grounded(v, utterances),
-        "phone": lambda v: grounding.phone_grounded(v, utterances),
-    }
-    for field, check in checks.items():
-        value = _clean(getattr(raw, field))
-        if value is None:
-            fields[field] = None
-            continue
-        # The model sometimes copies the spoken form ("four one five ..."); store the written one.
-        if field == "phone":
-            value = grounding.written_phone(value)
-        elif field == "email":
-            value = grounding.written_email(value)
-        if field in ("phone", "email") and not check(value):
-            # Read-out numbers and addresses are garbled by small models; repair from what the prospect said.
-            repair = grounding.closest_said_phone if field == "phone" else grounding.closest_said_email
-            said = repair(value, prospect_utts)
-            if said is not None:
-                review.note(f"contact {field} {value!r} misread by the model, taken from the transcript: {said!r}")
-                fields[field] = said
-                continue
-        if not check(value):
-            review.flag(f"contact {field} not found in transcript, dropped: {value!r}", PENALTY_FABRICATION)
-            fields[field] = None
-            continue
-        if field == "name" and any(grounding.same_name(value, n) for n in rep_names):
-            review.flag(f"contact name {value!r} is the rep's own name, dropped", PENALTY_FABRICATION)
-            fields[field] = None
-            continue
-        if field == "company" and any(grounding.same_name(value, c) for c in rep_companies):
-            review.flag(f"contact company {value!r} is the rep's company, dropped", PENALTY_FABRICATION)
-            fields[field] = None
-            continue
-        fields[field] = value
-    title = _clean(raw.title)
-    # Titles are paraphrased often ("I run ops" -> "Head of Operations"): keep when half the words were said.
-    if title and not grounding.phrase_grounded(title, utterances, coverage=0.5):
-        review.note(f"contact title not said, dropped: {title!r}")
-        title = None
-    return Contact(title=title, **fields)
+    chat: ChatModel,
+    settings: Settings,
+    *,
+    context: CallContext = CallContext(),
+    entities: Sequence[Entity] = (),
+) -> LeadExtraction | None:
+    """read_call + finalize; None for an empty transcript."""
+    if not any(u.text.strip() for u in utterances):
+        return None
+    reading = read_call(utterances, chat, settings)
+    return finalize(reading, utterances, settings, context=context, entities=entities)
 
 
 def extract_lead(
@@ -242,152 +580,18 @@ def extract_lead(
     chat: ChatModel,
     settings: Settings,
     *,
-    tracked_competitors: Sequence[str] = (),
+    context: CallContext = CallContext(),
     entities: Sequence[Entity] = (),
 ) -> Lead:
-    """Score the call's lead. Raises ExtractionError when the model gives no usable JSON twice."""
-    utts = [u for u in utterances if u.text.strip()]
-    if not utts:
-        return _empty_lead("empty transcript: nothing was said")
+    """Score the call's lead. Raises ExtractionError when the model cannot be called."""
+    done = extract_lead_detailed(utterances, chat, settings, context=context, entities=entities)
+    return done.lead if done is not None else _empty_lead("empty transcript: nothing was said")
 
-    roles, rep, confident = _resolve_roles(utts)
-    speakers = list(dict.fromkeys(u.speaker for u in utts))
-    labels = speaker_labels(speakers, roles, confident=confident)
-    max_chars = int((settings.llm.n_ctx - settings.llm.max_tokens * RETRY_TOKEN_FACTOR - PROMPT_OVERHEAD_TOKENS)
-                    * CHARS_PER_TOKEN)
-    view = build_view(utts, labels, roles, max_chars=max_chars)
-    # With known roles only prospect lines are citable (the schema enum makes a rep line impossible to cite).
-    citable = [
-        ln.id for ln in view.lines
-        if ln.id != "..." and (not confident or roles.get(ln.utterance.speaker) != "rep")
-    ]
-    schema = lead_schema(citable, None if confident else [labels[s] for s in speakers])
-    messages = build_messages(view, ask_rep=not confident)
-    answer = _ask(chat, messages, schema, settings)
 
-    review = _Review()
-    if view.omitted:
-        review.flag(f"transcript too long for the context window: {view.omitted} utterances not read",
-                    PENALTY_TRUNCATED)
-    if not confident:
-        by_label = {label: speaker for speaker, label in labels.items()}
-        chosen = by_label.get((answer.rep_speaker or "").strip())
-        if chosen is not None and chosen != rep:
-            review.flag(f"speaker roles uncertain: the model named {chosen} the rep, heuristics {rep}", PENALTY_ROLES)
-            rep = chosen
-            roles = {s: ("rep" if s == rep else "prospect") for s in speakers}
-        elif chosen is None:
-            review.note(f"speaker roles guessed by heuristics: {rep} is the rep")
-
-    prospect_utts = [u for u in utts if roles.get(u.speaker) != "rep"]
-    prospect_texts = [u.text for u in prospect_utts]
-
-    # --- BANT: cited ids -> transcript quotes -> rule checks
-    items: dict[str, BantItem] = {}
-    confirmed: list[str] = []
-    # Said, but short of the guide's bar ("some budget, no number yet", "probably Q3", "I'll check with my VP"):
-    # the guide's warm indicators.
-    partial: list[str] = []
-    rescued_ids: set[str] = set()  # a line re-taken for one criterion is not re-used for the next
-    for name in bant_rules.CRITERIA:
-        raw_item: AnswerItem = getattr(answer, name)
-        resolved = grounding.resolve_evidence(raw_item.evidence_ids, name, view, roles)
-        for why in resolved.dropped:
-            review.note(f"{name}: cited {why}")
-        evidence = list(resolved.evidence) + _quotes_as_evidence(raw_item, name, prospect_utts, review)
-        claimed = BantItem(present=raw_item.present, evidence=tuple(evidence[:3]))
-        ok, why_not = bant_rules.check_criterion(name, claimed, prospect_texts)
-        # A criterion the model judged present is re-checked against the transcript when it cited a real prospect
-        # line that fails the wording rule, or cited nothing at all (the 1.5B model sometimes returns empty id
-        # lists); citations that were all fabricated or the rep's stay unconfirmed.
-        cited_nothing = not (raw_item.evidence_ids or raw_item.quote or raw_item.quotes)
-        if not ok and claimed.present and (claimed.evidence or cited_nothing):
-            rescued = _rescue_evidence(name, utts, roles, taken=rescued_ids)
-            if rescued is not None:
-                rescued_ids.add(rescued.utterance_id)
-                claimed = BantItem(present=True, evidence=(rescued,))
-                ok, _ = bant_rules.check_criterion(name, claimed, prospect_texts)
-                review.note(f"{why_not}; evidence re-taken from {rescued.utterance_id}")
-                why_not = None
-        if why_not:
-            review.note(why_not)
-        if ok:
-            confirmed.append(name)
-        elif claimed.present and claimed.evidence:
-            partial.append(name)
-        items[name] = BantItem(present=ok, evidence=claimed.evidence)
-
-    # --- free-text fields that claim to be what was said
-    budget_amount = _clean(answer.budget_amount)
-    if budget_amount and not spoken.mentions_amount(budget_amount) and not spoken.spoken_numbers(budget_amount):
-        review.note(f"budget amount names no amount, dropped: {budget_amount!r}")
-        budget_amount = None
-    if budget_amount and not grounding.amount_grounded(budget_amount, prospect_utts):
-        review.flag(f"budget amount not said by the prospect, dropped: {budget_amount!r}", PENALTY_FABRICATION)
-        budget_amount = None
-    timeline_text = _clean(answer.timeline_text)
-    if timeline_text and not grounding.phrase_grounded(timeline_text, prospect_utts, coverage=0.75):
-        review.flag(f"timeline text not said by the prospect, dropped: {timeline_text!r}", PENALTY_FABRICATION)
-        timeline_text = None
-
-    rep_names, rep_companies = rep_identity(utts, rep)
-    contact = _ground_contact(answer.contact, utts, prospect_utts, rep_names, rep_companies, review)
-
-    competitors: list[str] = []
-    for comp in dict.fromkeys(filter(None, (_clean(c) for c in answer.competitors))):
-        if any(grounding.same_name(comp, c) for c in [*rep_companies, contact.company or ""] if c):
-            review.note(f"competitor {comp!r} is a party to the call, dropped")
-        elif not grounding.company_grounded(comp, utts):
-            review.flag(f"competitor not mentioned in transcript, dropped: {comp!r}", PENALTY_FABRICATION)
-        else:
-            competitors.append(comp)
-    if entities:
-        # Said is not enough ("desk phones", "calls in Spanish" were offered as competitors): a competitor the
-        # model names must be an organisation or product the NER found, or one the team tracks.
-        named = [c for c in competitors if is_named_organisation(c, entities, tracked_competitors)]
-        for dropped in set(competitors) - set(named):
-            review.note(f"competitor {dropped!r} is not a named organisation, dropped")
-        competitors = named
-    detected = tracked_mentions(tracked_competitors, prospect_utts) + used_organisations(entities, prospect_utts)
-    competitors = list(merge_competitors(competitors, detected, [*rep_companies, contact.company or ""]))
-
-    next_step = _clean(answer.next_step)
-
-    # --- score: rules decide, the model's opinion moves confidence
-    # Strong intent (the guide's other road to warm): a confirmed need plus a warm indicator or a meeting booked.
-    strong_intent = "need" in confirmed and (bool(partial) or bant_rules.committed_next_step(next_step))
-    score: LeadScore = bant_rules.tier(len(confirmed), strong_intent=strong_intent)
-    confidence = answer.confidence
-    if answer.score is not None and answer.score != score:
-        distance = abs(bant_rules.TIER_ORDER[answer.score] - bant_rules.TIER_ORDER[score])
-        review.flag(
-            f"score: model said {answer.score}, BANT rules say {score} "
-            f"(confirmed: {', '.join(confirmed) or 'none'})",
-            PENALTY_PER_TIER * distance,
-        )
-    confidence = round(min(1.0, max(0.0, confidence - review.penalty)), 3)
-    threshold = settings.lead.review_threshold
-    if confidence < threshold:
-        review.flag(f"confidence {confidence:.2f} below review threshold {threshold:.2f}")
-
-    needs_review = bool(review.hard)
-    if review.notes:
-        # Notes travel with the lead only when it goes to review; otherwise they are kept in the log for audits.
-        log.info("lead extraction notes: %s", "; ".join(review.notes))
-    prospects = [s for s in speakers if roles.get(s) == "prospect"]
-    talk = {s: sum(u.end - u.start for u in utts if u.speaker == s) for s in prospects}
-    return Lead(
-        score=score,
-        confidence=confidence,
-        bant=Bant(**items),
-        contact=contact,
-        pain_points=tuple(dict.fromkeys(filter(None, (_clean(p) for p in answer.pain_points)))),
-        competitors=tuple(competitors),
-        budget_amount=budget_amount,
-        timeline_text=timeline_text,
-        next_step=next_step,
-        summary=_summary(answer.summary),
-        needs_review=needs_review,
-        review_reasons=tuple(review.hard + review.notes) if needs_review else (),
-        prospect_speaker=max(talk, key=talk.__getitem__) if talk else None,
+def apply_roles(utterances: Sequence[Utterance], roles: dict[str, Role]) -> tuple[Utterance, ...]:
+    """Utterances carrying the roles the lead was scored with (one decision for the whole result)."""
+    return tuple(
+        u if roles.get(u.speaker, u.role) == u.role else u.model_copy(update={"role": roles[u.speaker]})
+        for u in utterances
     )
+

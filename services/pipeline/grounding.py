@@ -170,7 +170,9 @@ def closest_said_email(email: str, utterances: Sequence[Utterance]) -> str | Non
 def written_phone(phone: str) -> str:
     """The model's phone as digits ("four one five ..." and "(415) 555-0192" alike), formatted when 10 long."""
     digits = spoken.digit_stream(phone)
-    if re.search(r"[a-z]", phone.lower()) and len(digits) == 10:
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) == 10:
         return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     return phone if not re.search(r"[a-z]", phone.lower()) else digits
 

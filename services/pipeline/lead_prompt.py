@@ -1,8 +1,9 @@
-"""The extraction prompt: numbered transcript lines, the JSON schema the LLM must fill, and the messages.
+"""The transcript as the extraction model sees it: numbered lines, condensed to fit the context window.
 
 The model never writes quotes. It cites line ids ("u12", or "u12.2" for the second sentence of a long
 utterance) and the quotes are cut from the transcript afterwards (grounding.py): a 1.5B model paraphrases
-"verbatim" quotes almost every time (0 of 4 verbatim in FACTS.md), ids it can copy.
+"verbatim" quotes almost every time (0 of 4 verbatim in FACTS.md), ids it can copy. The questions themselves
+are in lead_questions.py.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from services.pipeline.types import Role, Utterance
 
@@ -25,22 +25,6 @@ REP_LINE_MAX_CHARS = 120
 # The grammar stops the summary here, mid-sentence if need be (extract.py trims to the last full sentence).
 SUMMARY_MAX_CHARS = 240
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-
-SYSTEM_PROMPT = """You qualify sales leads from call transcripts. Each line is [id] SPEAKER: text.
-Judge BANT only from what the PROSPECT says:
-- budget: present only if the prospect states an amount of money for this.
-- authority: present only if the prospect makes the final decision. "I need to check with my manager" = false.
-- need: a specific problem the prospect names.
-- timeline: an explicit buying window (date, quarter, "in 6 weeks"). "soon" or "probably Q3" = false.
-evidence_ids: ids of the PROSPECT lines that show the item; [] if not present.
-contact: the prospect's own name, title, company, email, phone; null if not said.
-competitors: other vendors or tools the prospect uses or is evaluating, named as said.
-pain_points: short phrases. budget_amount, timeline_text: the prospect's words, else null. summary: 1-2 sentences.
-score: hot = 3 or 4 BANT items present, warm = 2 (or clear intent), cold = 0 or 1. confidence: 0 to 1.
-Write in English. Reply with JSON only."""
-# No example values in the prompt: the 1.5B model copies them into the answer ("j.smith@acme.com" became the
-# prospect's domain, "555-123-4567" their phone).
-
 
 @dataclass(frozen=True)
 class PromptLine:
@@ -159,68 +143,3 @@ def _fit(view: TranscriptView, roles: dict[str, Role], max_chars: int) -> None:
     note = f"[... {view.omitted} utterances omitted ...]"
     marker = [PromptLine("...", dropped[0].utterance, note)] if dropped else []
     view.lines = head + marker + tail
-
-
-def _nullable_string(max_length: int) -> dict[str, Any]:
-    return {"anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}]}
-
-
-def lead_schema(evidence_ids: Sequence[str], speaker_choices: Sequence[str] | None = None) -> dict[str, Any]:
-    """JSON schema for the model's answer. Key order is the order the model writes (cheap facts first, verdict
-    last); evidence ids are an enum of citable lines so a grammar-constrained model cannot invent one."""
-    ids_schema: dict[str, Any] = {"type": "string"}
-    if evidence_ids:
-        ids_schema = {"type": "string", "enum": list(evidence_ids)}
-    item = {
-        "type": "object",
-        "properties": {
-            "present": {"type": "boolean"},
-            "evidence_ids": {"type": "array", "items": ids_schema, "maxItems": 3},
-        },
-        "required": ["present", "evidence_ids"],
-        "additionalProperties": False,
-    }
-    properties: dict[str, Any] = {}
-    if speaker_choices:
-        properties["rep_speaker"] = {"type": "string", "enum": list(speaker_choices)}
-    properties |= {
-        "contact": {
-            "type": "object",
-            "properties": {
-                "name": _nullable_string(60),
-                "title": _nullable_string(60),
-                "company": _nullable_string(60),
-                "email": _nullable_string(80),
-                "phone": _nullable_string(30),
-            },
-            "required": ["name", "title", "company", "email", "phone"],
-            "additionalProperties": False,
-        },
-        "budget": item,
-        "authority": item,
-        "need": item,
-        "timeline": item,
-        "budget_amount": _nullable_string(60),
-        "timeline_text": _nullable_string(60),
-        "competitors": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 5},
-        "pain_points": {"type": "array", "items": {"type": "string", "maxLength": 80}, "maxItems": 3},
-        "next_step": _nullable_string(100),
-        # Generated text is the slow part on CPU (~3 tok/s under load): the summary is kept to two lines.
-        "summary": {"type": "string", "maxLength": SUMMARY_MAX_CHARS},
-        "score": {"type": "string", "enum": ["hot", "warm", "cold"]},
-        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-    }
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-
-
-def build_messages(view: TranscriptView, *, ask_rep: bool) -> list[dict[str, str]]:
-    task = "Transcript:\n" + view.render()
-    if ask_rep:
-        task += "\n\nSpeakers are not labelled: first set rep_speaker to the salesperson's label."
-    task += "\n\nExtract the lead as JSON."
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": task}]
