@@ -7,10 +7,61 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.pipeline.lead_context import CallContext
 from services.pipeline.types import CallResult
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+
+
+MAX_NAME_CHARS = 100
+
+
+def _names(values: list[str], what: str) -> list[str]:
+    """Known names: trimmed, 1..100 characters, no control characters, each once (first spelling kept)."""
+    out: dict[str, str] = {}
+    for raw in values:
+        name = " ".join(raw.split())
+        if not name or len(name) > MAX_NAME_CHARS:
+            raise ValueError(f"{what} entries are 1..{MAX_NAME_CHARS} characters")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+            raise ValueError(f"{what} entries must not contain control characters")
+        out.setdefault(name.casefold(), name)
+    return list(out.values())
+
+
+class CallContextIn(BaseModel):
+    """Names known before the call. They bias ASR (hotwords) and near-miss spellings in the lead snap to them
+    (the heard form is kept in lead.name_corrections). All optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    own_company: str | None = Field(None, max_length=MAX_NAME_CHARS,
+                                    description="your company: never the prospect's company, never a competitor")
+    products: list[str] = Field(default_factory=list, max_length=50, description="your product names")
+    competitors: list[str] = Field(default_factory=list, max_length=100, description="competitors you track")
+    accounts: list[str] = Field(default_factory=list, max_length=20,
+                                description="the prospect's company names as your CRM holds them")
+    contacts: list[str] = Field(default_factory=list, max_length=50,
+                                description="the prospect's contact names as your CRM holds them")
+
+    @field_validator("own_company")
+    @classmethod
+    def _own(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        names = _names([v], "own_company")
+        return names[0]
+
+    @field_validator("products", "competitors", "accounts", "contacts")
+    @classmethod
+    def _lists(cls, v: list[str], info) -> list[str]:  # noqa: ANN001
+        return _names(v, info.field_name)
+
+    def to_context(self) -> CallContext:
+        return CallContext(own_company=self.own_company, products=tuple(self.products),
+                           competitors=tuple(self.competitors), accounts=tuple(self.accounts),
+                           contacts=tuple(self.contacts))
 
 
 class CallOptionsIn(BaseModel):
@@ -27,6 +78,9 @@ class CallOptionsIn(BaseModel):
                                   description="custom vocabulary: product and competitor names, jargon")
     competitors: list[str] = Field(default_factory=list, max_length=100,
                                    description="competitor names to track in the prospect's words (also ASR vocabulary)")
+    context: CallContextIn = Field(default_factory=CallContextIn,
+                                   description="names known before the call: own company, products, competitors, "
+                                   "CRM accounts and contacts (ASR hotwords; near-miss names in the lead snap to them)")
     extract_lead: bool = Field(True, description="run the BANT lead extraction")
     pii_types: list[str] | None = Field(None, max_length=32,
                                         description="entity types to redact (None: server default)")
@@ -63,6 +117,7 @@ class CallOptionsIn(BaseModel):
         return {
             "diarization": self.diarization, "num_speakers": self.num_speakers,
             "stereo_speakers": self.stereo_speakers, "language": self.language, "vocabulary": self.vocabulary,
+            "competitors": self.competitors, "context": self.context.model_dump(),
             "extract_lead": self.extract_lead, "pii_types": self.pii_types,
         }
 

@@ -186,8 +186,8 @@ def run_call_detailed(
         with clock.stage("extraction", "scoring the lead with the local LLM"):
             from services.pipeline.extract import extract_lead
 
-            tracked = (*settings.lead.tracked_competitors, *options.competitors)
-            lead = extract_lead(utterances, models.chat, settings, tracked_competitors=tracked, entities=entities)
+            context = options.lead_context(settings.lead.tracked_competitors)
+            lead = extract_lead(utterances, models.chat, settings, context=context, entities=entities)
             used.append("llm")
 
     clock.seconds["total"] = round(time.perf_counter() - started, 3)
@@ -212,7 +212,7 @@ def _transcribe(
 
     common = {
         "language": options.language,
-        "vocabulary": (*options.vocabulary, *options.competitors, *settings.lead.tracked_competitors),
+        "vocabulary": options.hotwords(settings.lead.tracked_competitors),
         "telephone": audio.info.sample_rate <= TELEPHONE_RATE,
     }
     if not stereo:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from services.pipeline.lead_context import CallContext
 from services.pipeline.options import CallOptions, ProgressCallback
 from services.pipeline.types import CallResult
 from services.settings import Settings
@@ -19,9 +20,15 @@ Runner = Callable[[Path, CallOptions, ProgressCallback], CallResult]
 
 
 def call_options(data: dict[str, Any]) -> CallOptions:
-    """Job options (JSON in the store) -> CallOptions; unknown keys are ignored, lists become tuples."""
+    """Job options (JSON in the store) -> CallOptions; unknown keys are ignored, lists become tuples, the
+    `context` object becomes a CallContext."""
     fields = CallOptions.__dataclass_fields__
-    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in fields}
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in fields and k != "context"}
+    context = data.get("context")
+    if isinstance(context, dict):
+        names = CallContext.__dataclass_fields__
+        kw["context"] = CallContext(**{k: (tuple(v) if isinstance(v, list) else v)
+                                       for k, v in context.items() if k in names})
     return CallOptions(**kw)
 
 

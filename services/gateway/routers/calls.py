@@ -68,7 +68,9 @@ def _parse_options(raw: str | None) -> CallOptionsIn:
     try:
         return CallOptionsIn.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRequest(f"invalid options: {exc.errors(include_url=False)[0]['msg']}") from exc
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidRequest(f"invalid options: {where + ': ' if where else ''}{first['msg']}") from exc
 
 
 @router.post(

@@ -2,7 +2,9 @@
 
 Request fields as Gladia's v2 API (audio_url, diarization, diarization_config, detect_language, language,
 enable_code_switching, sentiment_analysis, named_entity_recognition, custom_vocabulary, callback_url /
-callback_config); unknown Gladia options are accepted and ignored. Auth: `x-gladia-key: <Parley API key>`.
+callback_config); unknown Gladia options are accepted and ignored. Parley extension: `context` (the
+CallContextIn of /v1: known names, used as ASR hotwords; Gladia jobs extract no lead).
+Auth: `x-gladia-key: <Parley API key>`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from services.gateway import serving
 from services.gateway.deps import DbDep, SettingsDep, SubmitTenantDep, TenantDep
 from services.gateway.errors import ERROR_CODES
-from services.gateway.protocol import LANG_PATTERN, CreateCallFromUrl
+from services.gateway.protocol import LANG_PATTERN, CallContextIn, CreateCallFromUrl
 
 router = APIRouter(prefix="/v2/pre-recorded", tags=["compat: gladia"])
 
@@ -61,6 +63,8 @@ class GladiaRequest(BaseModel):
     callback: bool | None = None
     callback_config: CallbackConfig | None = None
     custom_metadata: dict[str, Any] | None = None
+    context: CallContextIn | None = Field(None, description="Parley extension: names known before the call "
+                                          "(own company, products, competitors, accounts, contacts): ASR hotwords")
 
     def vocabulary(self) -> list[str]:
         items: list[str | VocabularyEntry] = []
@@ -144,7 +148,7 @@ async def create(body: GladiaRequest, request: Request, tenant: SubmitTenantDep,
         num_speakers=dc.number_of_speakers if dc else None,
         language=None if body.detect_language and not body.language else body.language,
         vocabulary=body.vocabulary(), extract_lead=False, callback_url=callback,
-        metadata=body.custom_metadata or {},
+        metadata=body.custom_metadata or {}, context=body.context or CallContextIn(),
     )
     params = body.model_dump(mode="json", exclude_none=True)
     job = await run_in_threadpool(serving.accept_url, db=db, settings=settings, tenant_id=tenant, request=req,
