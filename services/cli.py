@@ -1,4 +1,4 @@
-"""`parley run | models | doctor | serve` -- the command line. Errors are translated here, at the boundary:
+"""`parley run | lead | models | doctor | serve` -- the command line. Errors are translated here, at the boundary:
 one line `error[<code>]: ...` on stderr and a non-zero exit code; nothing partial is written."""
 
 from __future__ import annotations
@@ -9,13 +9,17 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from services.errors import ParleyError
 from services.settings import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from services.pipeline.lead_context import CallContext
     from services.pipeline.options import CallOptions
+    from services.pipeline.types import Lead
 
 EXIT_INTERNAL = 1
 
@@ -59,6 +63,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         vocabulary=tuple(args.vocabulary or ()),
         competitors=tuple(args.competitors or ()),
+        context=_call_context(args),
         stereo_speakers=args.stereo_speakers,
         diarization=not args.no_diarization,
         num_speakers=args.num_speakers,
@@ -101,6 +106,123 @@ def _models_needed(settings: Settings, options: CallOptions) -> list[str]:
     if options.extract_lead and settings.llm.backend == "llama_cpp":
         names.append(settings.models.llm)
     return names
+
+
+# ---------------------------------------------------------------------------------------------- lead
+
+MAX_NAME_CHARS = 100
+
+
+def _add_context_arguments(parser: argparse.ArgumentParser) -> None:
+    """Known names of the call (CallContext): ASR hotwords, and near-miss names in the lead snap to them."""
+    group = parser.add_argument_group("known names (context)", "names known before the call: near-miss "
+                                      "spellings in the lead snap to them (heard form kept in name_corrections)")
+    group.add_argument("--own-company", metavar="NAME", help="your company (never a competitor or the prospect)")
+    group.add_argument("--products", nargs="+", metavar="NAME", help="your product names (never competitors)")
+    group.add_argument("--competitors", nargs="+", metavar="NAME",
+                       help="competitor names to track (added to PARLEY_LEAD__TRACKED_COMPETITORS)")
+    group.add_argument("--accounts", nargs="+", metavar="NAME", help="the prospect's company as your CRM spells it")
+    group.add_argument("--contacts", nargs="+", metavar="NAME", help="the prospect's contacts as your CRM spells them")
+
+
+def _call_context(args: argparse.Namespace) -> CallContext:
+    from services.errors import InputError
+    from services.pipeline.lead_context import CallContext
+
+    def names(option: str, values: list[str] | None) -> tuple[str, ...]:
+        out = tuple(dict.fromkeys(" ".join(v.split()) for v in values or ()))
+        bad = [n for n in out if not n or len(n) > MAX_NAME_CHARS]
+        if bad:
+            raise InputError(f"{option}: names are 1..{MAX_NAME_CHARS} characters, got {bad[0][:40]!r}",
+                             code="invalid_argument")
+        return out
+
+    own = names("--own-company", [args.own_company] if args.own_company is not None else None)
+    return CallContext(
+        own_company=own[0] if own else None,
+        products=names("--products", args.products),
+        competitors=names("--competitors", args.competitors),
+        accounts=names("--accounts", args.accounts),
+        contacts=names("--contacts", args.contacts),
+    )
+
+
+def cmd_lead(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from rich.console import Console
+
+    from services.pipeline.run import ModelManager
+    from services.pipeline.transcript_io import load_transcript
+
+    console = Console(stderr=True)
+    settings = apply_profile(settings, args.profile)
+    context = _call_context(args).merged(competitors=tuple(settings.lead.tracked_competitors))
+    loaded = load_transcript(Path(args.transcript))
+    console.print(f"[bold]parley lead[/] {args.transcript}  ({len(loaded.utterances)} utterances from "
+                  f"{'a parley result' if loaded.source == 'result' else 'text'}, profile {settings.profile})")
+    models = ModelManager(settings)
+    # Resolve the models first: a missing one fails in a second, not after the NER stage.
+    if not loaded.entities:
+        models.path(settings.models.ner)
+    if settings.llm.backend == "llama_cpp":
+        models.path(settings.models.llm)
+
+    def step(message: str) -> float:
+        console.print(f"  [cyan]...[/] {message}")
+        return time.perf_counter()
+
+    def done(message: str, started: float) -> None:
+        console.print(f"  [green]done[/] {message} in {time.perf_counter() - started:.1f} s")
+
+    utterances, entities = loaded.utterances, loaded.entities
+    try:
+        if not entities:
+            from services.pipeline.nlp import analyse
+
+            started = step("entities (spaCy NER + patterns)")
+            utterances, entities = analyse(utterances, loaded.words, models.nlp, settings.nlp.pii_types)
+            done(f"{len(entities)} entities", started)
+        started = step(f"loading the LLM ({settings.llm.backend})")
+        chat = models.chat
+        done("LLM loaded", started)
+        from services.pipeline.extract import extract_lead
+
+        started = step("asking the model (BANT, contact, competitors)")
+        lead = extract_lead(utterances, chat, settings, context=context, entities=entities)
+        done("lead scored", started)
+    finally:
+        models.unload()
+    if args.out:
+        _write_atomic(Path(args.out), lead.model_dump_json(indent=2))
+        console.print(f"wrote {args.out}")
+    if args.json:
+        print(lead.model_dump_json(indent=2))
+    print_lead_summary(lead, console)
+    return 0
+
+
+def print_lead_summary(lead: Lead, console: Console) -> None:
+    from rich.markup import escape
+
+    colour = {"hot": "red", "warm": "yellow", "cold": "blue"}[lead.score]
+    console.rule("[bold]lead")
+    console.print(f"tier [bold {colour}]{lead.score.upper()}[/] confidence {lead.confidence:.2f}")
+    for key in ("budget", "authority", "need", "timeline"):
+        item = getattr(lead.bant, key)
+        status = item.status or ("stated" if item.present else "absent")
+        quote = escape(f' "{item.evidence[0].quote}" [{item.evidence[0].utterance_id}]') if item.evidence else ""
+        console.print(f"  {key:<9} {status:<9}{quote}")
+    c = lead.contact
+    parts = [p for p in (c.name, c.title, c.company, c.email, c.phone) if p]
+    console.print(f"contact: {escape(' | '.join(parts)) if parts else '-'}")
+    console.print(f"competitors: {escape(', '.join(lead.competitors)) if lead.competitors else '-'}")
+    for fix in lead.name_corrections:
+        console.print(f"  name {fix.field}: heard {escape(fix.heard)!r} -> {escape(fix.known)!r} ({fix.similarity:.0f})")
+    if lead.next_step:
+        console.print(f"next step: {escape(lead.next_step)}")
+    if lead.needs_review:
+        console.print(f"[bold red]NEEDS REVIEW[/]: {escape('; '.join(lead.review_reasons))}")
 
 
 # -------------------------------------------------------------------------------------------- models
@@ -198,8 +320,17 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 # --------------------------------------------------------------------------------------------- main
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors in the CLI's one-line error format (exit code 2, as argparse's own)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"error[usage]: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parley", description="Self-hosted speech-to-CRM: call audio in, lead out.")
+    parser = _Parser(prog="parley", description="Self-hosted speech-to-CRM: call audio in, lead out.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -208,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write the result JSON here (see README: Result contract)")
     run.add_argument("--rttm", help="write the diarization as RTTM here")
     run.add_argument("--vocabulary", nargs="+", metavar="WORD", help="custom vocabulary (names, products)")
-    run.add_argument("--competitors", nargs="+", metavar="NAME", help="competitor names to track (also vocabulary)")
+    _add_context_arguments(run)
     run.add_argument("--language", help="force a language code, e.g. en; default: detect")
     run.add_argument("--profile", choices=("cpu", "gpu"), default="cpu", help="cpu (default) or gpu")
     run.add_argument("--stereo-speakers", action="store_true", help="stereo file: each channel is one speaker")
@@ -218,6 +349,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--asr-model", help="ASR model: manifest name (whisper-base, whisper-tiny.en) or a folder")
     run.add_argument("--json", action="store_true", help="print the result JSON instead of the summary")
     run.set_defaults(handler=cmd_run)
+
+    lead = sub.add_parser(
+        "lead", help="score the lead of a transcript (text or `parley run` result JSON)",
+        description="Score the lead of a call transcribed before: a `parley run --out` result JSON, or plain "
+        "UTF-8 text with one `SPEAKER: text` line per utterance (labels rep/agent/sales and "
+        "prospect/customer/client set the roles; other labels are decided by the model). Writes the Lead JSON "
+        "(README: Result contract) and prints a summary on stderr.",
+    )
+    lead.add_argument("transcript", help="transcript file: result JSON or `SPEAKER: text` lines (<= 5 MB)")
+    lead.add_argument("--out", help="write the Lead JSON here (atomically)")
+    lead.add_argument("--json", action="store_true", help="print the Lead JSON on stdout")
+    lead.add_argument("--profile", choices=("cpu", "gpu"), default="cpu", help="cpu (default) or gpu")
+    _add_context_arguments(lead)
+    lead.set_defaults(handler=cmd_lead)
 
     models = sub.add_parser("models", help="list or verify the local models")
     models.add_argument("action", choices=("list", "verify"))
@@ -243,7 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or an argument error (2, already reported)
+        return exc.code if isinstance(exc.code, int) else 0
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
