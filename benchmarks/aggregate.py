@@ -4,12 +4,17 @@ Pooling rules (stated in the report): WER pools errors over reference words acro
 means over the calls that have them; entity P/R/F1 pool counts per type; CRM field accuracy is the fraction of
 calls (with a truth.json and a lead) whose field is right; RTF per stage is that stage's seconds over the audio
 seconds of the calls that ran it. Ratios use only the calls both systems finished.
+
+Groups: every comparison is also given per channel layout (`mono` / `stereo`) and per call kind (the call's
+`condition`), because one pooled ratio mixes calls the baseline cannot handle (a stereo call it down-mixes and
+then diarizes) with the calls it can; the pooled line is secondary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 from benchmarks.crm_metrics import BANT_CRITERIA, CRM_FIELDS
 from benchmarks.entity_metrics import SCORED_TYPES, TypeCounts
@@ -215,3 +220,82 @@ def compare(parley: Sequence[CallScore], baseline: Sequence[CallScore]) -> dict[
         "der_parley": p_acc.der.get("collar=0.25"),
         "der_baseline": b_acc.der.get("collar=0.25"),
     }
+
+
+# ------------------------------------------------------------------------------------------------ groups
+
+LAYOUTS: tuple[str, ...] = ("mono", "stereo")
+
+
+def layout_of(stereo: bool) -> str:
+    """`stereo`: one speaker per channel (Parley keeps the channels; the naive baseline down-mixes)."""
+    return "stereo" if stereo else "mono"
+
+
+def call_groups(calls: Iterable[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    """Results JSON `calls` -> (uri -> layout, uri -> call kind). The kind is the call's condition string."""
+    layouts = {c["uri"]: layout_of(bool(c.get("stereo"))) for c in calls}
+    kinds = {c["uri"]: str(c.get("condition") or "?") for c in calls}
+    return layouts, kinds
+
+
+def scores_from_dicts(rows: Iterable[Mapping[str, Any]]) -> list[CallScore]:
+    """Results JSON `scores` rows -> CallScore objects (unknown keys ignored, so older files still load)."""
+    known = {f.name for f in fields(CallScore)}
+    return [CallScore(**{k: v for k, v in row.items() if k in known}) for row in rows]
+
+
+def group_summary(scores: Sequence[CallScore]) -> dict[str, Any]:
+    """Accuracy and speed of one system over one group of calls."""
+    ok = [s for s in scores if s.error is None]
+    acc, spd = accuracy(ok), speed(ok)
+    return {
+        "calls": len(scores),
+        "failed": len(scores) - len(ok),
+        "audio_s": spd.audio_s,
+        "wer": acc.wer,
+        "cpwer": acc.cpwer,
+        "der": acc.der.get("collar=0.25"),
+        "der_no_collar": acc.der.get("collar=0"),
+        "speaker_count_correct": acc.speaker_count_correct,
+        "rtf_transcript": spd.rtf_transcript if ok else None,
+        "rtf_without_extraction": spd.rtf_without_extraction if ok else None,
+        "throughput_audio_h_per_h": spd.throughput_audio_h_per_h if ok else None,
+        "rtf_per_stage": spd.rtf_per_stage,
+        "entities": acc.entities,
+    }
+
+
+def split(scores: Sequence[CallScore], group_of: Mapping[str, str]) -> dict[str, list[CallScore]]:
+    """Scores by group (uri -> group name); calls without a group go to "?"."""
+    out: dict[str, list[CallScore]] = {}
+    for s in scores:
+        out.setdefault(group_of.get(s.uri, "?"), []).append(s)
+    return out
+
+
+def grouped(
+    scores_by_system: Mapping[str, Sequence[CallScore]], group_of: Mapping[str, str],
+    order: Sequence[str] = (),
+) -> dict[str, dict[str, Any]]:
+    """group -> {"systems": {system: group_summary}, "comparison": compare() on that group's calls}."""
+    names = sorted({group_of.get(s.uri, "?") for group in scores_by_system.values() for s in group},
+                   key=lambda g: (order.index(g) if g in order else len(order), g))
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        per_system = {sys: [s for s in sc if group_of.get(s.uri, "?") == name] for sys, sc in scores_by_system.items()}
+        comparison = (compare(per_system["parley"], per_system["naive-baseline"])
+                      if {"parley", "naive-baseline"} <= per_system.keys() else {})
+        out[name] = {"systems": {sys: group_summary(sc) for sys, sc in per_system.items() if sc},
+                     "comparison": comparison}
+    return out
+
+
+def results_by_group(results: Mapping[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """From a results JSON alone: {"layout": grouped(...), "kind": grouped(...)}."""
+    layouts, kinds = call_groups(results["calls"])
+    by_system: dict[str, list[CallScore]] = {}
+    for score in scores_from_dicts(results["scores"]):
+        by_system.setdefault(score.system, []).append(score)
+    by_system = {name: by_system.get(name, []) for name in results["systems"]}
+    return {"layout": grouped(by_system, layouts, LAYOUTS), "kind": grouped(by_system, kinds)}

@@ -1,4 +1,4 @@
-"""Lead-level scores against a synthetic call's truth.json: CRM field accuracy, BANT agreement, evidence quotes.
+"""Lead-level scores against a synthetic call's truth.json: CRM field accuracy, BANT agreement, evidence citations.
 
 Field rules (documented in the report, deliberately independent of Parley's own grounding code):
 - a field the truth leaves empty (nothing said) is correct only when the lead leaves it empty too (no invention);
@@ -9,6 +9,14 @@ Field rules (documented in the report, deliberately independent of Parley's own 
 - budget: the amount is within 1 % of the true amount ("$50K", "50,000", "fifty thousand dollars");
 - timeline: at least 60 % of the true normalised timeline's content words appear in the lead's timeline text; a
   vague timeline (truth `explicit: false`, e.g. "maybe next year") may be left empty or given as said.
+
+Evidence (`citation_counts`): a citation is correct when the time span it cites is mostly the prospect's speech
+in the reference turns AND overlaps in time one of the truth's lines for that criterion (truth.json
+`bant.evidence`: criterion -> ids of the prospect turns that carry it; times from the call's transcript.json).
+A citation for a criterion the truth marks absent, or one without a time span, is wrong. Coverage = criteria
+the truth marks present that got at least one correct citation. The older "verbatim" count (`evidence_counts`)
+is kept for audits but is not a quality figure: Parley cuts its quotes from the transcript, so it is 100 % by
+construction.
 """
 
 from __future__ import annotations
@@ -194,3 +202,57 @@ def score_lead(lead: Mapping[str, Any] | None, truth: Mapping[str, Any], utteran
         evidence_quotes=quotes,
         evidence_verbatim=verbatim,
     )
+
+
+# ------------------------------------------------------------------------------------------ citations
+
+
+@dataclass(frozen=True)
+class CitationCounts:
+    citations: int  # evidence items the lead gives (all criteria)
+    correct: int  # of those: the prospect's speech, on a truth line of that criterion
+    from_prospect: int  # of those: the prospect's speech (whatever the criterion)
+    criteria_true: int  # criteria the truth marks present (with lines)
+    criteria_covered: int  # of those: at least one correct citation
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def citation_counts(
+    lead: Mapping[str, Any] | None, truth: Mapping[str, Any], reference_turns: Sequence[Mapping[str, Any]]
+) -> CitationCounts | None:
+    """Score the lead's BANT citations against the truth's per-criterion lines; None when the truth has no lines.
+
+    `reference_turns`: the call's transcript.json turns ({"id", "speaker": "rep"|"prospect", "start", "end"}).
+    """
+    bant = truth.get("bant") or {}
+    if "evidence" not in bant or not reference_turns:
+        return None
+    lines = bant.get("evidence") or {}
+    by_id = {str(t["id"]): t for t in reference_turns}
+    citations = correct = from_prospect = covered = 0
+    criteria_true = 0
+    for criterion in BANT_CRITERIA:
+        truth_lines = [by_id[i] for i in lines.get(criterion, ()) if i in by_id]
+        present = bool(bant.get(criterion)) and bool(truth_lines)
+        criteria_true += present
+        hit = False
+        for ev in ((lead or {}).get("bant") or {}).get(criterion, {}).get("evidence") or ():
+            citations += 1
+            start, end = ev.get("start"), ev.get("end")
+            if start is None or end is None or float(end) <= float(start):
+                continue
+            start, end = float(start), float(end)
+            speech: dict[str, float] = {}
+            for t in reference_turns:
+                speech[t["speaker"]] = speech.get(t["speaker"], 0.0) + _overlap(start, end, t["start"], t["end"])
+            prospect = speech.get("prospect", 0.0) > 0 and speech.get("prospect", 0.0) >= max(speech.values())
+            from_prospect += prospect
+            on_line = present and any(_overlap(start, end, t["start"], t["end"]) > 0 for t in truth_lines)
+            if prospect and on_line:
+                correct += 1
+                hit = True
+        covered += hit
+    return CitationCounts(citations, correct, from_prospect, criteria_true, covered)

@@ -29,9 +29,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS = REPO / "tests" / "fixtures" / "calls"
-# What a sales team configures once: the tools it competes with. Most are NOT said in any one call, so the
-# tracker is also tested for not inventing mentions.
-TRACKED = ["Salesforce", "HubSpot", "Oracle", "Gong", "Zendesk", "Microsoft Dynamics", "Pipedrive"]
+# What a sales team configures once: the tools it competes with. On purpose, NONE of them is a competitor any
+# fixture's truth.json names (checked by test_tracked_list_gives_no_answer_away): the tracked list is also Whisper
+# vocabulary and a deterministic matcher, so tracking a call's own competitor would hand the test its answer.
+# With this list the tracker is tested for not inventing mentions, and each call's real competitor must be found
+# by the pipeline on its own (test_competitor_found_without_being_told).
+TRACKED = ["HubSpot", "Pipedrive", "Zoho CRM", "Gong", "Zendesk", "Freshsales"]
 MAX_WER, MAX_DER = 0.20, 0.15
 
 
@@ -88,8 +91,9 @@ def check_call(name: str, result: CallResult) -> None:
     assert close(lead.contact.company, crm["contact"]["company"])
     if crm["budget"]:
         assert amount(lead.budget_amount) == crm["budget"]["amount"]
-    assert {squash(c) for c in crm["competitors"]} <= {squash(c) for c in lead.competitors}
-    assert not {squash(c) for c in lead.competitors} & {squash(c) for c in TRACKED if c not in crm["competitors"]}
+    # tracked names that were never said must not be reported (whether the call's own competitor is found is
+    # test_competitor_found_without_being_told)
+    assert not {squash(c) for c in lead.competitors} & {squash(c) for c in TRACKED}
     assert lead.bant.timeline.present == bant["timeline"]
     if bant["timeline"]:
         assert any(w in (lead.timeline_text or "").lower() for w in crm["timeline"]["spoken"].lower().split()[-2:])
@@ -102,7 +106,17 @@ def _netns_available() -> bool:
     return subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
 
 
-def test_hot_call_via_cli_with_no_network(tmp_path):
+def test_tracked_list_gives_no_answer_away():
+    """The tracked list fed to the pipeline holds no competitor that any fixture's truth names."""
+    said = {squash(c) for f in CALLS.glob("*.truth.json") for c in json.loads(f.read_text())["crm"]["competitors"]}
+    assert said, "no fixture names a competitor: the competitor checks below would be vacuous"
+    assert not said & {squash(c) for c in TRACKED}
+
+
+@pytest.fixture(scope="module")
+def hot_via_cli(tmp_path_factory):
+    """The hot call through `parley run` with no network; run once, checked by several tests."""
+    tmp_path = tmp_path_factory.mktemp("hot")
     out, rttm = tmp_path / "hot.json", tmp_path / "hot.rttm"
     cli = [sys.executable, "-m", "services.cli", "run", str(CALLS / "hot_northwind.flac"), "--out", str(out),
            "--rttm", str(rttm), "--competitors", *TRACKED]
@@ -119,6 +133,42 @@ def test_hot_call_via_cli_with_no_network(tmp_path):
         )
         proc = subprocess.run([sys.executable, "-c", guard, *cli[3:]], cwd=REPO, env=env, capture_output=True,
                               text=True, timeout=900)
+    return proc, out, rttm
+
+
+@pytest.fixture(scope="module")
+def in_process_results(model_manager, real_settings):
+    """warm / cold calls through run_call with sockets denied; each run once, on first use."""
+    cache: dict[str, tuple[CallResult, list]] = {}
+
+    def get(name: str) -> tuple[CallResult, list]:
+        if name not in cache:
+            attempts: list[tuple] = []
+
+            def deny(self, address, *args, **kwargs):
+                attempts.append(address)
+                raise OSError("network disabled by test")
+
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(socket.socket, "connect", deny)
+                result = run_call(CALLS / f"{name}.flac", CallOptions(competitors=tuple(TRACKED)),
+                                  models=model_manager, settings=real_settings)
+            cache[name] = (result, attempts)
+        return cache[name]
+
+    return get
+
+
+def _result(name: str, request) -> CallResult:  # noqa: ANN001
+    if name == "hot_northwind":
+        proc, out, _ = request.getfixturevalue("hot_via_cli")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return CallResult.model_validate_json(out.read_text())
+    return request.getfixturevalue("in_process_results")(name)[0]
+
+
+def test_hot_call_via_cli_with_no_network(hot_via_cli):
+    proc, out, rttm = hot_via_cli
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
     result = CallResult.model_validate_json(out.read_text())
@@ -129,16 +179,27 @@ def test_hot_call_via_cli_with_no_network(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["warm_redwood", "cold_summit"])
-def test_warm_and_cold_calls(name, model_manager, real_settings, monkeypatch):
-    attempts: list[tuple] = []
-
-    def deny(self, address, *args, **kwargs):
-        attempts.append(address)
-        raise OSError("network disabled by test")
-
-    monkeypatch.setattr(socket.socket, "connect", deny)
-    result = run_call(
-        CALLS / f"{name}.flac", CallOptions(competitors=tuple(TRACKED)), models=model_manager, settings=real_settings
-    )
+def test_warm_and_cold_calls(name, in_process_results):
+    result, attempts = in_process_results(name)
     check_call(name, result)
     assert attempts == []
+
+
+# Measured without any tracked list (benchmarks/results/2026-11-21-cpu2-x86_64-standard.md): the extractor found
+# Microsoft Dynamics on cold_summit and nothing on hot_northwind (Whisper writes "sales force") or warm_redwood.
+_NOT_FOUND_UNPROMPTED = pytest.mark.xfail(
+    strict=False, reason="current lead extraction does not find this competitor unless it is tracked (benchmark "
+    "2026-11-21: none predicted); services/pipeline/extract.py is being rewritten")
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param("hot_northwind", marks=_NOT_FOUND_UNPROMPTED),
+    pytest.param("warm_redwood", marks=_NOT_FOUND_UNPROMPTED),
+    "cold_summit",
+])
+def test_competitor_found_without_being_told(name, request):
+    """Each call's competitor (named in its truth.json, never tracked) is found by the pipeline itself."""
+    lead = _result(name, request).lead
+    assert lead is not None
+    wanted = {squash(c) for c in truth(name)["crm"]["competitors"]}
+    assert wanted and wanted <= {squash(c) for c in lead.competitors}, (wanted, lead.competitors)

@@ -321,3 +321,69 @@ def test_merge_repeats_takes_minimum_stage_times():
     assert seconds["total"] == pytest.approx(1.5 + 2.0 + 40.0 + 0.1)
     assert merged.peak_rss_mb == 950.0 and merged.load_s == 6.5 and merged.repeats == 2
     assert merged.calls[0].words == (HypWord(0, 1, "hi"),)
+
+
+# ------------------------------------------------------------------------------------------------ honest figures
+
+COMMITTED = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "2026-11-21-cpu2-x86_64-standard.json"
+
+
+def test_citation_correctness_needs_the_prospect_on_the_truth_line():
+    from benchmarks.crm_metrics import citation_counts
+
+    truth = _truth()
+    turns = json.loads(HOT.with_suffix(".transcript.json").read_text())["turns"]
+    by_id = {t["id"]: t for t in turns}
+    budget, timeline = by_id[truth["bant"]["evidence"]["budget"][0]], by_id[truth["bant"]["evidence"]["timeline"][0]]
+    rep = next(t for t in turns if t["speaker"] == "rep" and t["end"] - t["start"] > 2)
+
+    def ev(t: dict) -> dict:
+        return {"utterance_id": "u", "quote": t["text"], "start": t["start"] + 0.1, "end": t["end"] - 0.1}
+
+    lead = {"bant": {"budget": {"present": True, "evidence": [ev(budget)]},  # right line, prospect: correct
+                     "need": {"present": True, "evidence": [ev(timeline)]},  # prospect, but another criterion's line
+                     "authority": {"present": True, "evidence": [ev(rep)]},  # the rep's words
+                     "timeline": {"present": True, "evidence": [{"utterance_id": "u", "quote": "x"}]}}}  # no span
+    c = citation_counts(lead, truth, turns)
+    assert (c.citations, c.correct, c.from_prospect) == (4, 1, 2)
+    assert (c.criteria_true, c.criteria_covered) == (4, 1)
+    # a truth without per-criterion lines cannot be scored: None, not zero
+    assert citation_counts(lead, {"bant": {"label": "hot"}}, turns) is None
+    # every criterion absent in the truth: any citation is wrong
+    cold = {"bant": {"budget": False, "authority": False, "need": False, "timeline": False, "evidence": {}}}
+    assert citation_counts(lead, cold, turns).correct == 0
+
+
+def test_comparisons_are_split_by_channel_layout():
+    from benchmarks.aggregate import results_by_group
+
+    results = json.loads(COMMITTED.read_text())
+    groups = results_by_group(results)
+    layout = groups["layout"]
+    assert list(layout) == ["mono", "stereo"]
+    assert layout["mono"]["comparison"]["calls"] == 7 and layout["stereo"]["comparison"]["calls"] == 1
+    # the pooled DER ratio (0.54x) comes from the stereo call; on mono calls both systems are level
+    assert results["comparison"]["der_ratio"] == pytest.approx(0.542)
+    assert layout["mono"]["comparison"]["der_ratio"] == pytest.approx(1.0, abs=0.01)
+    assert layout["stereo"]["comparison"]["der_ratio"] < 0.01
+    assert 1.0 < layout["mono"]["comparison"]["speedup_transcript"] < 1.15
+    assert groups["kind"]["telephone ulaw"]["comparison"]["calls"] == 3
+
+
+def test_committed_report_is_rendered_from_the_committed_json(tmp_path):
+    """The committed Markdown is exactly what `python -m benchmarks.report --rerender` makes of the JSON."""
+    import shutil
+
+    from benchmarks import report
+
+    stem = COMMITTED.stem
+    shutil.copy(COMMITTED, tmp_path / COMMITTED.name)
+    for folder in (f"{stem}-raw", f"{stem}-plots"):
+        shutil.copytree(COMMITTED.parent / folder, tmp_path / folder)
+    assert report.main(["--rerender", str(tmp_path / COMMITTED.name)]) == 0
+    text = (tmp_path / f"{stem}.md").read_text()
+    assert text == COMMITTED.with_suffix(".md").read_text()
+    mono = text.index("### Mono calls")
+    assert mono < text.index("### Stereo calls") < text.index("### All calls pooled (secondary)")
+    assert "## What was tuned on what" in text and "evidence citations correct" in text
+    assert "verbatim in the cited utterance: **" not in text  # true by construction: no longer a headline
