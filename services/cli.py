@@ -310,6 +310,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.suite == "leads":  # text-level lead evaluation on generated calls (benchmarks/leads)
+        from benchmarks.leads.run import DEFAULT_N, DEFAULT_SEED, PipelineBackend, run_leads
+
+        report = run_leads(args.split, DEFAULT_N, DEFAULT_SEED, Path(args.out) / "leads", limit=args.limit,
+                           backend=PipelineBackend(settings=settings), report_dir=Path(args.out))
+        print(f"wrote {report}")
+        return 0
     from benchmarks.harness import run_bench
 
     report = run_bench(suite=args.suite, gpu=args.gpu, out_dir=Path(args.out), data_dir=args.data and Path(args.data))
@@ -378,8 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     bench = sub.add_parser("bench", help="accuracy, speed and cost benchmarks (see benchmarks/)")
-    bench.add_argument("--suite", choices=("quick", "standard", "full"), default="quick",
-                       help="quick: CI harness check; standard: the committed CPU comparison; full: everything")
+    bench.add_argument("--suite", choices=("quick", "standard", "full", "leads"), default="quick",
+                       help="quick: CI harness check; standard: the committed CPU comparison; full: everything; "
+                       "leads: lead extraction on generated transcripts (benchmarks/leads)")
+    bench.add_argument("--split", choices=("dev", "test"), default="test", help="leads suite: which split")
+    bench.add_argument("--limit", type=int, default=None, help="leads suite: run only the first N cases")
     bench.add_argument("--gpu", action="store_true", help="gpu profile (run on a GPU machine)")
     bench.add_argument("--data", help="your own folder of audio + references (STM/RTTM/JSON)")
     bench.add_argument("--out", default="benchmarks/results", help="where results and the report go")

@@ -1,0 +1,62 @@
+"""Command line: generate | run | report | audio (see benchmarks/leads/__init__.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.leads")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("generate", "run", "report", "audio"):
+        s = sub.add_parser(name)
+        s.add_argument("--split", choices=("dev", "test"), default="test" if name != "generate" else "dev")
+        s.add_argument("--n", type=int, default=12 if name == "audio" else 200)
+        s.add_argument("--seed", type=int, default=1)
+        s.add_argument("--out", required=True)
+        if name in ("run", "report"):
+            s.add_argument("--limit", type=int, default=None)
+            s.add_argument("--report-dir", default="benchmarks/results")
+        if name == "run":
+            s.add_argument("--no-resume", action="store_true")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    if args.command == "generate":
+        from benchmarks.leads.generate import generate
+        from benchmarks.leads.run import write_cases
+
+        cases = generate(args.split, args.n, args.seed)
+        write_cases(cases, out)
+        print(f"wrote {len(cases)} cases to {out / 'cases.jsonl'} and {out / 'transcripts'}/")
+    elif args.command == "run":
+        from benchmarks.leads.run import run_leads
+
+        report = run_leads(args.split, args.n, args.seed, out, limit=args.limit, resume=not args.no_resume,
+                           report_dir=Path(args.report_dir))
+        print(f"wrote {report}")
+    elif args.command == "report":
+        from benchmarks.leads.generate import generate
+        from benchmarks.leads.report import machine_tag, write_outputs
+        from benchmarks.leads.run import raw_path
+
+        cases = generate(args.split, args.n, args.seed)[: args.limit]
+        predictions = {c.id: json.loads(raw_path(out, args.split, c.id).read_text()) for c in cases
+                       if raw_path(out, args.split, c.id).exists()}
+        meta = {"split": args.split, "n": args.n, "seed": args.seed, "limit": args.limit,
+                "date": date.today().isoformat(), "machine": machine_tag()}
+        print(f"wrote {write_outputs(cases, predictions, meta, report_dir=Path(args.report_dir))}")
+    else:
+        from benchmarks.leads.audio import render_cases
+
+        paths = render_cases(args.split, args.n, args.seed, out)
+        print(f"wrote {len(paths)} calls to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Score cached lead predictions and write the JSON summary and the Markdown report.
+
+Works from (cases, predictions) alone, so a report can be re-rendered from out_dir/raw without re-running
+anything (`python -m benchmarks.leads report ...`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.leads import families as fam
+from benchmarks.leads.case import CRITERIA, TIERS, LeadCase
+from benchmarks.leads.metrics import FIELDS, evaluate
+
+CONDITIONS: tuple[str, ...] = ("model", "final", "final_context")
+LABELS = {"model": "model alone", "final": "final", "final_context": "final + context"}
+SUBSETS: dict[str, Callable[[LeadCase], bool]] = {
+    "sales": lambda c: c.kind == "sales",
+    "support": lambda c: c.kind == "support",
+    "corrupted names": lambda c: c.corrupted,
+    "clean names": lambda c: not c.corrupted,
+}
+
+
+def machine_tag() -> str:
+    return f"cpu{os.cpu_count() or 0}"
+
+
+def machine() -> dict[str, Any]:
+    return {"platform": platform.platform(), "machine": platform.machine(), "processor": platform.processor(),
+            "cpu_count": os.cpu_count(), "python": platform.python_version()}
+
+
+def summarize(cases: Sequence[LeadCase], predictions: dict[str, dict[str, Any]],
+              meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Metrics per condition, per subset, and LLM timing, over the cases that have a prediction."""
+    done = [c for c in cases if c.id in predictions]
+    metrics = {cond: evaluate((c, predictions[c.id][cond]) for c in done) for cond in CONDITIONS}
+    subsets = {}
+    for name, keep in SUBSETS.items():
+        chosen = [c for c in done if keep(c)]
+        subsets[name] = {"n": len(chosen), **{cond: evaluate((c, predictions[c.id][cond]) for c in chosen)
+                                              for cond in CONDITIONS}}
+    keys = sorted({k for c in done for k in predictions[c.id].get("seconds", {})})
+    timing = {k: _mean([predictions[c.id]["seconds"][k] for c in done if k in predictions[c.id].get("seconds", {})])
+              for k in keys}
+    timing["wall_per_call"] = _mean([predictions[c.id].get("wall_s", 0.0) for c in done])
+    truth_tiers = {t: sum(c.truth.tier == t for c in done) for t in TIERS}
+    return {
+        "meta": {**(meta or {}), "machine_info": machine()},
+        "sizes": {"cases": len(done), "sales": sum(c.kind == "sales" for c in done),
+                  "support": sum(c.kind == "support" for c in done), "corrupted": sum(c.corrupted for c in done),
+                  "truth_tiers": truth_tiers,
+                  "families_in_split": sum(1 for f in fam.FAMILIES if f.split == (meta or {}).get("split"))},
+        "metrics": metrics,
+        "subsets": subsets,
+        "timing_s": timing,
+    }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [_row(header), _row(["---"] * len(header)), *(_row(r) for r in rows), ""]
+
+
+def _headline_rows(m: dict[str, dict[str, Any]]) -> list[list[str]]:
+    rows = [["tier accuracy", *(_pct(m[c]["tier"]["accuracy"]) for c in CONDITIONS)]]
+    for crit in CRITERIA:
+        rows.append([f"{crit} F1 (confirmed)", *(_pct(m[c]["criteria"][crit]["f1"]) for c in CONDITIONS)])
+    rows.append(["CRM field accuracy", *(_pct(m[c]["fields"]["overall"]["accuracy"]) for c in CONDITIONS)])
+    rows.append(["invented-field rate", *(
+        f"{_pct(m[c]['invented']['overall']['rate'])} ({m[c]['invented']['overall']['invented']})" for c in CONDITIONS)])
+    rows.append(["citation correct", *(_pct(m[c]["citations"]["overall"]["rate"]) for c in CONDITIONS)])
+    return rows
+
+
+def render(summary: dict[str, Any]) -> str:
+    meta, sizes, m = summary["meta"], summary["sizes"], summary["metrics"]
+    split = meta.get("split", "?")
+    cond_header = [LABELS[c] for c in CONDITIONS]
+    out = [
+        f"# Lead extraction on generated calls: {split} split ({meta.get('date', '')}, {meta.get('machine', '')})",
+        "",
+        "What was tuned on what: the lead rules and prompts are developed on the **dev** split only (dev paraphrase "
+        "families and dev names, benchmarks/leads/families.py and names.py); the **test** split shares no family "
+        "and no name with dev and is read only to write reports like this one. Text-level: the transcript is "
+        "given, no ASR or diarization. Truth labels follow benchmarks/leads/truth_rules.py.",
+        "",
+        f"Machine: {summary['meta']['machine_info']['platform']}, {summary['meta']['machine_info']['cpu_count']} "
+        f"CPUs, Python {summary['meta']['machine_info']['python']}.",
+        "",
+        f"Cases: {sizes['cases']} (generated n={meta.get('n')}, seed={meta.get('seed')}, limit={meta.get('limit')}); "
+        f"sales {sizes['sales']}, support {sizes['support']}; ASR-like name corruption in {sizes['corrupted']}; "
+        f"truth tiers " + ", ".join(f"{t} {sizes['truth_tiers'][t]}" for t in TIERS) +
+        f"; {sizes['families_in_split']} paraphrase families in this split.",
+        "",
+        "Conditions: *model alone* = the model's answers at face value; *final* = validated and rule-scored; "
+        "*final + context* = final with the call's known names (own company, products, tracked competitors, CRM "
+        "account and contact).",
+        "",
+        "## Headline",
+        "",
+        *_table(["metric", *cond_header], _headline_rows(m)),
+        "## Tier confusion (rows truth, columns predicted)",
+        "",
+    ]
+    for c in CONDITIONS:
+        conf = m[c]["tier"]["confusion"]
+        out += [f"**{LABELS[c]}**", "", *_table(["truth \\ pred", *TIERS],
+                                                [[t, *(str(conf[t][p]) for p in TIERS)] for t in TIERS])]
+    out += ["## Criteria: confirmed precision / recall / F1, status accuracy", ""]
+    rows = []
+    for crit in CRITERIA:
+        for c in CONDITIONS:
+            x = m[c]["criteria"][crit]
+            rows.append([crit, LABELS[c], _pct(x["precision"]), _pct(x["recall"]), _pct(x["f1"]),
+                         f"{_pct(x['status_accuracy'])} of {x['status_n']}"])
+    out += _table(["criterion", "condition", "precision", "recall", "F1", "status accuracy"], rows)
+    out += ["## CRM fields (only fields the truth has)", ""]
+    out += _table(["field", *cond_header], [
+        [f, *(f"{_pct(m[c]['fields']['per_field'][f]['accuracy'])} of {m[c]['fields']['per_field'][f]['total']}"
+              for c in CONDITIONS)] for f in FIELDS])
+    out += ["## Invented fields (a value where the truth has none)", "",
+            "Rate = invented / cases whose truth lacks the field; competitors: names matching no truth competitor, "
+            "per case.", ""]
+    out += _table(["field", *cond_header], [
+        [f, *(f"{_pct(m[c]['invented']['per_field'][f]['rate'])} ({m[c]['invented']['per_field'][f]['invented']})"
+              for c in CONDITIONS)] for f in FIELDS])
+    out += ["## Citations (criterion predicted present: cited line is a truth evidence line)", ""]
+    out += _table(["criterion", *cond_header], [
+        [crit, *(f"{_pct(m[c]['citations']['per_criterion'][crit]['rate'])} of "
+                 f"{m[c]['citations']['per_criterion'][crit]['cited']}" for c in CONDITIONS)] for crit in CRITERIA])
+    out += ["## By condition of the call", ""]
+    rows = []
+    for name, sub in summary["subsets"].items():
+        for c in CONDITIONS:
+            x = sub[c]
+            rows.append([name, str(sub["n"]), LABELS[c], _pct(x["tier"]["accuracy"]),
+                         _pct(x["fields"]["overall"]["accuracy"]), _pct(x["invented"]["overall"]["rate"]),
+                         _pct(x["citations"]["overall"]["rate"])])
+    out += _table(["subset", "n", "condition", "tier acc", "field acc", "invented", "citations"], rows)
+    out += ["## LLM time per question (mean seconds per call)", ""]
+    out += _table(["question", "mean s"], [[k, "n/a" if v is None else f"{v:.2f}"]
+                                           for k, v in summary["timing_s"].items()])
+    return "\n".join(out)
+
+
+def write_outputs(cases: Sequence[LeadCase], predictions: dict[str, dict[str, Any]], meta: dict[str, Any],
+                  *, report_dir: Path) -> Path:
+    """<report_dir>/<date>-<machine>-leads-<split>.json and .md; returns the .md path."""
+    summary = summarize(cases, predictions, meta)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{meta.get('date')}-{meta.get('machine', machine_tag())}-leads-{meta.get('split')}"
+    (report_dir / f"{stem}.json").write_text(json.dumps(summary, indent=1))
+    path = report_dir / f"{stem}.md"
+    path.write_text(render(summary) + "\n")
+    return path

@@ -1,0 +1,152 @@
+"""Run lead extraction over generated cases, cache every prediction, then score and write the report.
+
+    run_leads("test", n=200, seed=1, out_dir=Path("benchmarks/results/leads"))
+
+Per case: transcript text -> utterances (transcript_io) -> entities (spaCy + patterns) -> read_call (the LLM,
+slow) -> finalize twice (without and with the call's known names, fast). Three conditions are kept: the model's
+answers at face value ("model"), the final lead ("final") and the final lead with context ("final_context").
+Each case's predictions go to out_dir/raw/<split>/<id>.json as soon as they exist, so a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks.leads.case import LeadCase
+from benchmarks.leads.generate import generate
+from benchmarks.leads.report import CONDITIONS, machine_tag, write_outputs
+
+__all__ = ["CONDITIONS", "DEFAULT_N", "DEFAULT_SEED", "PipelineBackend", "read_cases", "run_leads", "write_cases"]
+DEFAULT_REPORT_DIR = Path("benchmarks/results")
+DEFAULT_N = 200  # test cases in `parley bench --suite leads` (use --limit for a shorter run)
+DEFAULT_SEED = 1
+
+
+@dataclass
+class PipelineBackend:
+    """The pipeline functions one case needs. Anything left None is loaded on first use (the real models);
+    tests pass fakes instead."""
+
+    settings: Any = None
+    read_call: Callable[..., Any] | None = None
+    finalize: Callable[..., Any] | None = None
+    parse: Callable[[str], Any] | None = None
+    analyse: Callable[..., Any] | None = None
+    chat: Any = None
+    nlp: Any = None
+
+    def _load(self) -> None:
+        if self.settings is None:
+            from services.settings import get_settings
+
+            self.settings = get_settings()
+        if self.read_call is None or self.finalize is None:
+            from services.pipeline.extract import finalize, read_call
+
+            self.read_call = self.read_call or read_call
+            self.finalize = self.finalize or finalize
+        if self.parse is None:
+            from services.pipeline.transcript_io import parse_transcript_text
+
+            self.parse = parse_transcript_text
+        if self.analyse is None:
+            from services.pipeline.nlp import analyse
+
+            self.analyse = analyse
+        if self.chat is None or self.nlp is None:
+            from services.pipeline.run import ModelManager
+
+            models = ModelManager(self.settings)
+            self.nlp = self.nlp if self.nlp is not None else models.nlp
+            self.chat = self.chat if self.chat is not None else models.chat
+
+    def predict(self, case: LeadCase) -> dict[str, Any]:
+        """The cached record of one case: each condition's lead (JSON) and the LLM seconds per question."""
+        from services.pipeline.lead_context import CallContext
+
+        self._load()
+        assert self.parse and self.analyse and self.read_call and self.finalize
+        started = time.perf_counter()
+        utterances, words = self.parse(case.transcript())
+        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        reading = self.read_call(utterances, self.chat, self.settings)
+        final = self.finalize(reading, utterances, self.settings, context=CallContext(), entities=entities)
+        final_ctx = self.finalize(reading, utterances, self.settings, context=case.context, entities=entities)
+        return {
+            "id": case.id,
+            "model": final.model_lead.model_dump(mode="json"),
+            "final": final.lead.model_dump(mode="json"),
+            "final_context": final_ctx.lead.model_dump(mode="json"),
+            "seconds": dict(getattr(reading, "seconds", {}) or {}),
+            "wall_s": round(time.perf_counter() - started, 3),
+        }
+
+
+def raw_path(out_dir: Path, split: str, case_id: str) -> Path:
+    return Path(out_dir) / "raw" / split / f"{case_id}.json"
+
+
+def write_cases(cases: list[LeadCase], out: Path) -> None:
+    """Cases as JSONL plus transcripts/<id>.txt ("SPEAKER: text" lines, the `parley lead` input)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "transcripts").mkdir(exist_ok=True)
+    with (out / "cases.jsonl").open("w") as fh:
+        for case in cases:
+            fh.write(json.dumps(case.to_dict()) + "\n")
+            (out / "transcripts" / f"{case.id}.txt").write_text(case.transcript())
+
+
+def read_cases(path: Path) -> list[LeadCase]:
+    return [LeadCase.from_dict(json.loads(line)) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def run_leads(
+    split: str,
+    n: int,
+    seed: int,
+    out_dir: Path,
+    limit: int | None = None,
+    resume: bool = True,
+    *,
+    backend: PipelineBackend | None = None,
+    report_dir: Path = DEFAULT_REPORT_DIR,
+) -> Path:
+    """Generate `n` cases of `split`, predict the first `limit` (all by default), write summary + report.
+
+    Returns the Markdown report's path. Progress goes to stderr, one line per case.
+    """
+    out_dir = Path(out_dir)
+    cases = generate(split, n, seed)
+    if limit is not None:
+        cases = cases[:limit]
+    write_cases(cases, out_dir / "cases" / split)
+    backend = backend or PipelineBackend()
+    predictions: dict[str, dict[str, Any]] = {}
+    correct = 0
+    for k, case in enumerate(cases, start=1):
+        path = raw_path(out_dir, split, case.id)
+        if resume and path.exists():
+            record = json.loads(path.read_text())
+            note = "cached"
+        else:
+            record = backend.predict(case)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record, indent=1))
+            tmp.replace(path)  # atomic: a killed run never leaves half a record behind
+            note = f"{record.get('wall_s', 0.0):.1f}s"
+        predictions[case.id] = record
+        predicted = record["final_context"]["score"]
+        correct += predicted == case.truth.tier
+        print(f"[leads {split} {k}/{len(cases)}] {case.id} {note} truth={case.truth.tier} final={predicted} "
+              f"running tier accuracy {correct / k:.2f}", file=sys.stderr, flush=True)
+    meta = {"split": split, "n": n, "seed": seed, "limit": limit, "date": date.today().isoformat(),
+            "machine": machine_tag()}
+    return write_outputs(cases, predictions, meta, report_dir=Path(report_dir))

@@ -1,0 +1,255 @@
+"""benchmarks/leads: generator, split hygiene, truth invariants, metrics and the runner (fakes, no models)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from benchmarks.leads import families as fam
+from benchmarks.leads import names as pools
+from benchmarks.leads.case import CRITERIA, LeadCase, utterance_id
+from benchmarks.leads.generate import generate
+from benchmarks.leads.metrics import evaluate
+from benchmarks.leads.run import PipelineBackend, run_leads
+from benchmarks.leads.truth_rules import reference_tier
+from services.pipeline.types import Bant, BantItem, Contact, Evidence, Lead
+
+
+@pytest.fixture(scope="module")
+def test_cases() -> list[LeadCase]:
+    return generate("test", 240, seed=3)
+
+
+@pytest.fixture(scope="module")
+def dev_cases() -> list[LeadCase]:
+    return generate("dev", 120, seed=3)
+
+
+def perfect(case: LeadCase) -> Lead:
+    """What a flawless extractor would return for `case`."""
+    t = case.truth
+    items = {c: BantItem(present=t.status[c] == "stated", status=t.status[c],  # type: ignore[arg-type]
+                         evidence=tuple(Evidence(utterance_id=utterance_id(i), quote=case.lines[i].text)
+                                        for i in t.evidence_lines[c])) for c in CRITERIA}
+    return Lead(score=t.tier, confidence=0.9, bant=Bant(**items),  # type: ignore[arg-type]
+                contact=Contact(name=t.contact_name, company=t.company, email=t.email, phone=t.phone),
+                competitors=t.competitors, budget_amount=None if t.budget_amount is None else f"${t.budget_amount:,.0f}",
+                timeline_text=None if t.timeline is None else f"by {t.timeline}")
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[a-z_]+\}", template)
+    return re.compile(".+".join(re.escape(p) for p in parts), re.IGNORECASE)
+
+
+def _matches(family_key: str, text: str) -> bool:
+    return any(_template_regex(t).search(text) for t in fam.BY_KEY[family_key].templates)
+
+
+# ---------------------------------------------------------------------------------------------- generator
+
+
+def test_generator_is_deterministic() -> None:
+    a = [c.to_dict() for c in generate("dev", 25, seed=7)]
+    b = [c.to_dict() for c in generate("dev", 25, seed=7)]
+    assert a == b
+    assert [c.to_dict() for c in generate("dev", 10, seed=7)] == a[:10]  # a case does not depend on n
+    assert a != [c.to_dict() for c in generate("dev", 25, seed=8)]
+
+
+def test_round_trip(dev_cases: list[LeadCase]) -> None:
+    for case in dev_cases[:20]:
+        assert LeadCase.from_dict(json.loads(json.dumps(case.to_dict()))) == case
+
+
+def test_dev_and_test_share_no_family_and_no_name(dev_cases: list[LeadCase], test_cases: list[LeadCase]) -> None:
+    split_of = {f.key: f.split for f in fam.FAMILIES}
+    assert len(split_of) == len(fam.FAMILIES)  # keys unique
+    for split, cases in (("dev", dev_cases), ("test", test_cases)):
+        used = {key for c in cases for key in c.families.values()}
+        assert used and all(split_of[k] == split for k in used), split
+    for pool in (pools.FIRST_NAMES, pools.LAST_NAMES, pools.COMPANIES, pools.COMPETITORS, pools.OWN_COMPANIES,
+                 pools.PROBLEMS, pools.TITLES, pools.PRODUCT_SUFFIXES):
+        assert not set(pools.half(pool, "dev")) & set(pools.half(pool, "test"))
+    dev_names = {pools.display(n) for pool in (pools.LAST_NAMES, pools.COMPANIES, pools.COMPETITORS)
+                 for n in pools.half(pool, "dev")}
+    for case in test_cases:
+        text = case.transcript()
+        for name in dev_names:
+            assert not re.search(rf"\b{re.escape(name)}\b", text), (case.id, name)
+    # every criterion x status group has families on both sides
+    for group, per in fam.counts().items():
+        assert per["dev"] >= 2 and per["test"] >= 2, group
+
+
+def test_enough_balanced_test_cases(test_cases: list[LeadCase]) -> None:
+    assert len(test_cases) >= 200
+    tiers = Counter(c.truth.tier for c in test_cases)
+    for tier in ("hot", "warm", "cold"):
+        assert 0.25 <= tiers[tier] / len(test_cases) <= 0.40, tiers
+    kinds = Counter(c.kind for c in test_cases)
+    assert 0.12 <= kinds["support"] / len(test_cases) <= 0.3
+    assert 0.2 <= sum(c.corrupted for c in test_cases) / len(test_cases) <= 0.4
+    assert all(10 <= len(c.lines) <= 24 for c in test_cases)
+    assert {c.lines[0].role for c in test_cases} == {"rep", "prospect"}  # rep usually, not always, first
+
+
+def test_truth_invariants(dev_cases: list[LeadCase], test_cases: list[LeadCase]) -> None:
+    for case in dev_cases + test_cases:
+        t = case.truth
+        assert t.tier == reference_tier(t.status, t.meeting_booked)
+        evidence = {i for lines in t.evidence_lines.values() for i in lines}
+        for c in CRITERIA:
+            lines = t.evidence_lines[c]
+            assert bool(lines) == (t.status[c] == "stated"), (case.id, c)
+            for i in lines:
+                assert case.lines[i].role == "prospect"
+                assert _matches(case.families[c], case.lines[i].text), (case.id, c, case.lines[i].text)
+        for slot, key in case.families.items():
+            if slot.startswith(("lookalike", "support.fault", "competitor")):
+                hits = {i for i, line in enumerate(case.lines) if _matches(key, line.text)}
+                assert hits - evidence, (case.id, key)  # the look-alike's own line is there and is not evidence
+        assert (t.budget_amount is not None) == (t.status["budget"] == "stated")
+        assert (t.timeline is not None) == (t.status["timeline"] == "stated")
+        assert t.phone is None or re.fullmatch(r"\d{10}", t.phone)
+        if case.kind == "support":
+            assert t.status["budget"] == t.status["authority"] == t.status["timeline"] == "absent"
+        text = case.transcript().lower()
+        for name in t.competitors:
+            heard = case.corruptions.get(name, name)
+            assert heard.lower() in text, (case.id, name)
+        assert set(t.competitors) <= set(case.context.competitors)
+        assert 4 <= len(case.context.competitors) <= 6 or len(t.competitors) > 6
+        if t.contact_name and not case.corrupted:
+            assert t.contact_name in case.transcript()
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+def test_perfect_prediction_scores_one(test_cases: list[LeadCase]) -> None:
+    result = evaluate((c, perfect(c)) for c in test_cases[:60])
+    assert result["tier"]["accuracy"] == 1.0
+    for c in CRITERIA:
+        assert result["criteria"][c]["f1"] == 1.0
+        assert result["criteria"][c]["status_accuracy"] == 1.0
+    assert result["fields"]["overall"]["accuracy"] == 1.0
+    assert all(v["accuracy"] in (1.0, None) for v in result["fields"]["per_field"].values())
+    assert result["invented"]["overall"]["invented"] == 0
+    assert result["citations"]["overall"]["rate"] == 1.0
+
+
+def test_invented_competitor_and_fields_missing_from_truth(test_cases: list[LeadCase]) -> None:
+    case = next(c for c in test_cases if c.truth.email is None and c.truth.competitors)
+    good = perfect(case)
+    bad = good.model_copy(update={
+        "competitors": (*good.competitors, "Totally Madeup CRM"),
+        "contact": good.contact.model_copy(update={"email": "someone@example.com"}),
+    })
+    result = evaluate([(case, bad)])
+    assert result["invented"]["per_field"]["competitors"]["invented"] == 1
+    assert result["invented"]["per_field"]["email"]["invented"] == 1
+    assert result["fields"]["per_field"]["email"]["total"] == 0  # truth has no e-mail: not in accuracy
+    assert result["fields"]["overall"]["accuracy"] == 1.0
+    # a dict prediction is accepted as well
+    assert evaluate([(case, bad.model_dump(mode="json"))])["invented"] == result["invented"]
+
+
+def test_field_matching_rules(test_cases: list[LeadCase]) -> None:
+    case = next(c for c in test_cases if c.truth.phone and c.truth.budget_amount and c.truth.contact_name)
+    t = case.truth
+    lead = perfect(case)
+    spoken_lead = lead.model_copy(update={
+        "contact": lead.contact.model_copy(update={"name": (t.contact_name or "").upper() + ".",
+                                                   "phone": f"+1 ({t.phone[:3]}) {t.phone[3:6]}-{t.phone[6:]}"}),
+        "budget_amount": f"{t.budget_amount / 1000:.0f} grand",
+    })
+    per = evaluate([(case, spoken_lead)])["fields"]["per_field"]
+    assert per["contact_name"]["correct"] == per["phone"]["correct"] == per["budget_amount"]["correct"] == 1
+    wrong = lead.model_copy(update={"budget_amount": f"{t.budget_amount * 2:.0f}", "score": "cold"
+                                    if t.tier != "cold" else "hot"})
+    res = evaluate([(case, wrong)])
+    assert res["fields"]["per_field"]["budget_amount"]["correct"] == 0
+    assert res["tier"]["accuracy"] == 0.0
+
+
+def test_rep_citation_is_wrong(test_cases: list[LeadCase]) -> None:
+    case = next(c for c in test_cases if c.truth.status["budget"] == "stated")
+    lead = perfect(case)
+    rep_line = next(i for i, line in enumerate(case.lines) if line.role == "rep")
+    cited = lead.bant.budget.model_copy(update={"evidence": (Evidence(utterance_id=utterance_id(rep_line), quote="x"),)})
+    lead = lead.model_copy(update={"bant": lead.bant.model_copy(update={"budget": cited})})
+    assert evaluate([(case, lead)])["citations"]["per_criterion"]["budget"]["rate"] == 0.0
+
+
+# ------------------------------------------------------------------------------------------------- runner
+
+
+def _fake_backend(calls: list[str]) -> PipelineBackend:
+    by_text: dict[str, LeadCase] = {}
+
+    def parse(text: str):  # the real parser's shape, minus its rules
+        from services.pipeline.transcript_io import parse_transcript_text
+
+        return parse_transcript_text(text)
+
+    def read_call(utterances, chat, settings):
+        text = " ".join(u.text for u in utterances)
+        case = by_text[text]
+        calls.append(case.id)
+        return SimpleNamespace(case=case, seconds={"budget": 0.5, "facts": 1.0})
+
+    def finalize(reading, utterances, settings, *, context, entities):
+        lead = perfect(reading.case)
+        return SimpleNamespace(lead=lead, model_lead=lead.model_copy(update={"score": "cold"}))
+
+    backend = PipelineBackend(settings=object(), read_call=read_call, finalize=finalize, parse=parse,
+                              analyse=lambda u, w, nlp, pii_types=(): (u, ()), chat=object(), nlp=object())
+    original = backend.predict
+
+    def predict(case: LeadCase):
+        by_text[" ".join(line.text for line in case.lines)] = case
+        return original(case)
+
+    backend.predict = predict  # type: ignore[method-assign]
+    return backend
+
+
+def test_runner_with_fake_pipeline(tmp_path: Path) -> None:
+    calls: list[str] = []
+    report = run_leads("test", 8, 1, tmp_path / "out", limit=5, backend=_fake_backend(calls),
+                       report_dir=tmp_path / "results")
+    assert len(calls) == 5
+    assert len(list((tmp_path / "out" / "raw" / "test").glob("*.json"))) == 5
+    text = report.read_text()
+    assert "final + context" in text and "model alone" in text and "test" in text
+    summary = json.loads(report.with_suffix(".json").read_text())
+    assert summary["metrics"]["final"]["tier"]["accuracy"] == 1.0
+    assert summary["metrics"]["final_context"]["fields"]["overall"]["accuracy"] == 1.0
+    assert summary["timing_s"]["budget"] == 0.5
+    # resume: cached cases are not run again
+    run_leads("test", 8, 1, tmp_path / "out", limit=6, backend=_fake_backend(calls), report_dir=tmp_path / "results")
+    assert len(calls) == 6
+
+
+def test_cli_bench_leads_suite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import benchmarks.leads.run as run_mod
+    from services.cli import build_parser, cmd_bench
+
+    seen: dict[str, object] = {}
+
+    def fake_run_leads(split, n, seed, out_dir, limit=None, resume=True, *, backend=None, report_dir=None):
+        seen.update(split=split, n=n, limit=limit, out_dir=out_dir, report_dir=report_dir)
+        return tmp_path / "report.md"
+
+    monkeypatch.setattr(run_mod, "run_leads", fake_run_leads)
+    args = build_parser().parse_args(["bench", "--suite", "leads", "--split", "dev", "--limit", "3",
+                                      "--out", str(tmp_path)])
+    assert cmd_bench(args, settings=object()) == 0  # type: ignore[arg-type]
+    assert seen == {"split": "dev", "n": run_mod.DEFAULT_N, "limit": 3, "out_dir": tmp_path / "leads",
+                    "report_dir": tmp_path}
