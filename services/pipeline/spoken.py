@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import NamedTuple
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -43,6 +44,28 @@ def words(text: str) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
+
+
+def _located_tokens(text: str, *, join_apostrophes: bool = False) -> list[tuple[str, int, int]]:
+    """`_tokens(text)` with each token's char span in `text` (end exclusive), for callers that must mark the
+    words they parsed (PII redaction). Folding is done per character so every folded char maps back to the
+    original one it came from; accents and case never change which tokens are found.
+
+    join_apostrophes drops an apostrophe between two word characters ("it's" -> "its"), matching the pairs
+    left to right without overlap as spoken_emails always has, so spans stay on the original text.
+    """
+    dropped = {m.start() + 1 for m in re.finditer(r"(\w)'(\w)", text)} if join_apostrophes else set()
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        if index in dropped:
+            continue
+        decomposed = unicodedata.normalize("NFKD", ch)
+        for part in "".join(c for c in decomposed if not unicodedata.combining(c)).lower():
+            chars.append(part)
+            origin.append(index)
+    folded = "".join(chars)
+    return [(m.group(), origin[m.start()], origin[m.end() - 1] + 1) for m in _TOKEN.finditer(folded)]
 
 
 def spoken_numbers(text: str) -> list[int | float]:
@@ -137,6 +160,80 @@ def digit_stream(text: str) -> str:
     return "".join(digits)
 
 
+class DigitRun(NamedTuple):
+    """Digits said or written in a row: char span in the text, the digits, and the words that said them."""
+
+    start: int
+    end: int
+    digits: str
+    words: tuple[str, ...]
+
+
+# What may stand between two parts of one read-out number: "four one five, five five five", "(415) 555-0192".
+_DIGIT_GAP = re.compile(r"[\s,.()\-]*")
+
+
+def digit_runs(text: str) -> list[DigitRun]:
+    """Runs of digit words in `text` with their char spans; `digits` is what `digit_stream` reads from the run.
+
+    A token belongs to a run when digit_stream would read digits from it: unit, teen and tens words ("four",
+    "fifteen", "thirty"), "oh" next to other digits, "double"/"triple" before a digit word, "hundred" after a
+    unit ("eight hundred"), and written digit groups. Written groups glued to letters ("Q2", "B2B", "DE89") or
+    holding a separator ("2,000", "1.5") are not read-out digits and end a run, as does any other word
+    ("and", "thousand", "dollars") and any punctuation but commas, dots, dashes and brackets.
+    Used by the PHONE recogniser so that redaction reads numbers with the lead parser's vocabulary.
+    """
+    located = _located_tokens(text)
+    tokens = [tok for tok, _, _ in located]
+
+    def plain_digits(i: int) -> bool:
+        tok, start, end = located[i]
+        glued = (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum())
+        return tok.isdigit() and not glued
+
+    def unit_or_digits(i: int) -> bool:  # digit_stream's test for "oh" being a zero
+        return 0 <= i < len(tokens) and (tokens[i] in _UNITS or tokens[i][0].isdigit())
+
+    def number_word(i: int) -> bool:
+        return 0 <= i < len(tokens) and (tokens[i] in _UNITS or tokens[i] in _TEENS or tokens[i] in _TENS)
+
+    def in_run(i: int) -> bool:
+        tok = tokens[i]
+        if tok in _UNITS or tok in _TEENS or tok in _TENS:
+            return True
+        if tok in ("oh", "o"):
+            return unit_or_digits(i - 1) or unit_or_digits(i + 1)
+        if tok in ("double", "triple"):
+            return number_word(i + 1) or tokens[i + 1 : i + 2] in (["oh"], ["o"]) or (
+                i + 1 < len(tokens) and plain_digits(i + 1)
+            )
+        if tok == "hundred":
+            return i > 0 and tokens[i - 1] in _UNITS
+        return plain_digits(i)
+
+    runs: list[DigitRun] = []
+    members: list[int] = []
+
+    def close() -> None:
+        if members:
+            start, end = located[members[0]][1], located[members[-1]][2]
+            chunk = text[start:end]
+            runs.append(DigitRun(start, end, digit_stream(chunk), tuple(tokens[m] for m in members)))
+        members.clear()
+
+    for i, tok in enumerate(tokens):
+        if tok in ("-", ".") and members:
+            continue  # a separator inside the run; the gap check below decides
+        if not in_run(i):
+            close()
+            continue
+        if members and not _DIGIT_GAP.fullmatch(text[located[members[-1]][2] : located[i][1]]):
+            close()
+        members.append(i)
+    close()
+    return runs
+
+
 def compact_spoken(text: str) -> str:
     """Collapse speech into e-mail-like text: "j dot smith at acme dot com" -> "j.smith@acme.com".
 
@@ -154,21 +251,37 @@ def compact_spoken(text: str) -> str:
     return "".join(parts)
 
 
-_TLDS = {"com", "org", "net", "io", "co", "ai", "biz", "info", "us", "uk", "de", "fr", "ca", "au", "edu", "gov", "app"}
+# Only words that follow a spoken "dot" or an unspaced "." count, so ordinary words ("us", "info") are safe here;
+# two-letter words of ordinary speech ("it", "in", "me", "at") are left out on purpose.
+_TLDS = {"com", "org", "net", "io", "co", "ai", "biz", "info", "us", "uk", "de", "fr", "ca", "au", "edu", "gov", "app",
+         "dev", "tech", "eu", "nl", "ch", "es", "se", "ie", "nz"}
 # Words that precede "at" in ordinary speech ("we are at the office dot com" is not an address).
 _NOT_LOCAL = {"are", "is", "was", "were", "be", "been", "me", "us", "them", "it", "we", "you", "they", "look", "here",
               "there", "not", "right", "all", "least", "most", "best", "home", "work", "office", "me", "him", "her"}
 _JOINERS = {"dot", "period", "point", "underscore", "dash", "hyphen"}
 
 
-def spoken_emails(text: str) -> list[str]:
-    """E-mail addresses read out in `text`: "mark at fenwick supply dot com" -> "mark@fenwicksupply.com".
+def spoken_email_spans(text: str) -> list[tuple[int, int, str]]:
+    """E-mail addresses read out in `text`, each as (char start, char end, written address).
+
+    The span runs from the first word of the local part through the top-level domain, so redacting it removes
+    the whole address and nothing after it. This is the one spoken-address parser: `spoken_emails` (lead
+    grounding) and the EMAIL recogniser (PII redaction) both use it, so whatever the lead parser reads as an
+    address is also redacted.
 
     The domain must end in "dot <tld>" (so "look at the numbers" is not an address); the local part is the word
     before "at", extended backwards over "dot"/"underscore"/"dash" joins and spelled single letters.
     """
-    tokens = _tokens(re.sub(r"(\w)'(\w)", r"\1\2", text))  # "it's j dot ..." must not spell an "s"
-    found: list[str] = []
+    located = _located_tokens(text, join_apostrophes=True)  # "it's j dot ..." must not spell an "s"
+    tokens = [tok for tok, _, _ in located]
+
+    def sentence_stop(j: int) -> bool:
+        # A written "." followed by a space ends a sentence ("Dana at Acme. US sales ..."); ASR writes the dots
+        # of an address without spaces ("acme.com"), and a spoken one as the word "dot".
+        end = located[j][2]
+        return tokens[j] == "." and (end >= len(text) or text[end].isspace())
+
+    found: list[tuple[int, int, str]] = []
     for i, tok in enumerate(tokens):
         if tok not in ("at", "@") or i == 0:
             continue
@@ -177,10 +290,18 @@ def spoken_emails(text: str) -> list[str]:
         j = i + 1
         while j < len(tokens) and len(domain) < 9:
             word = tokens[j]
+            if sentence_stop(j):
+                domain = []
+                break
             if word in ("dot", ".") and j + 1 < len(tokens) and tokens[j + 1] in _TLDS:
                 domain += [".", tokens[j + 1]]
                 j += 2
-                if not (j + 1 < len(tokens) and tokens[j] in ("dot", ".") and tokens[j + 1] in _TLDS):
+                if not (
+                    j + 1 < len(tokens)
+                    and tokens[j] in ("dot", ".")
+                    and not sentence_stop(j)
+                    and tokens[j + 1] in _TLDS
+                ):
                     break
                 continue
             if not word.isalnum() and word not in ("dot", ".", "dash", "hyphen", "-"):
@@ -190,6 +311,7 @@ def spoken_emails(text: str) -> list[str]:
             j += 1
         if "." not in domain or domain[-1] not in _TLDS:
             continue
+        last = j - 1  # every path out of the loop leaves j just past the last domain token
         # local part
         local: list[str] = [tokens[i - 1]]
         k = i - 2
@@ -204,8 +326,13 @@ def spoken_emails(text: str) -> list[str]:
                 break
         if not local[0].isalnum() or (len(local) == 1 and local[0] in _NOT_LOCAL):
             continue
-        found.append("".join(local) + "@" + "".join(domain))
+        found.append((located[k + 1][1], located[last][2], "".join(local) + "@" + "".join(domain)))
     return found
+
+
+def spoken_emails(text: str) -> list[str]:
+    """E-mail addresses read out in `text`: "mark at fenwick supply dot com" -> "mark@fenwicksupply.com"."""
+    return [address for _, _, address in spoken_email_spans(text)]
 
 
 def compact_written(text: str) -> str:
