@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in ("run", "report"):
             s.add_argument("--limit", type=int, default=None)
             s.add_argument("--report-dir", default="benchmarks/results")
+        if name in ("run", "report"):
+            s.add_argument("--oracle", action="store_true", help="answer from the truth instead of the LLM")
         if name == "run":
             s.add_argument("--no-resume", action="store_true")
     args = p.parse_args(argv)
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.leads.run import run_leads
 
         report = run_leads(args.split, args.n, args.seed, out, limit=args.limit, resume=not args.no_resume,
-                           report_dir=Path(args.report_dir))
+                           report_dir=Path(args.report_dir), oracle=args.oracle)
         print(f"wrote {report}")
     elif args.command == "report":
         from benchmarks.leads.generate import generate
@@ -45,10 +47,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.leads.run import raw_path
 
         cases = generate(args.split, args.n, args.seed)[: args.limit]
-        predictions = {c.id: json.loads(raw_path(out, args.split, c.id).read_text()) for c in cases
-                       if raw_path(out, args.split, c.id).exists()}
+        kind = f"oracle-{args.split}" if args.oracle else args.split
+        predictions = {c.id: json.loads(raw_path(out, kind, c.id).read_text()) for c in cases
+                       if raw_path(out, kind, c.id).exists()}
         meta = {"split": args.split, "n": args.n, "seed": args.seed, "limit": args.limit,
-                "date": date.today().isoformat(), "machine": machine_tag()}
+                "date": date.today().isoformat(), "machine": machine_tag(), "oracle": args.oracle}
         print(f"wrote {write_outputs(cases, predictions, meta, report_dir=Path(args.report_dir))}")
     else:
         from benchmarks.leads.audio import render_cases

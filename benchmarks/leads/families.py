@@ -190,7 +190,8 @@ FAMILIES: list[Family] = [
                        "We're still figuring out if we even need this.")),
         ("could_help", ("It could help a bit, maybe.", "It might help somewhat, I don't know.",
                         "Perhaps it would help, perhaps not.")),
-        ("some_issues", ("We have some issues, nothing major, maybe.", "There are small things, not sure they matter.")),
+        ("some_issues", ("We have some issues, nothing major, maybe.",
+                         "There are small things, not sure they matter.")),
         ("someday", ("At some point we'll probably want something like this.",
                      "Down the road maybe, it's not pressing.",
                      "It might become a need eventually.")),
@@ -267,11 +268,14 @@ FAMILIES: list[Family] = [
     # ----------------------------------------------------------------------------------- look-alikes
     *_group(
         "lookalike.renewal",
-        ("renews", ("Our contract with {competitor} renews in {month}.", "The {competitor} contract renews in {month}.")),
+        ("renews", ("Our contract with {competitor} renews in {month}.",
+                    "The {competitor} contract renews in {month}.")),
         ("up_for_renewal", ("We're with {competitor} and it's up for renewal in {month}.",
                             "{competitor} comes up for renewal in {month}.")),
-        ("expires", ("Our {competitor} subscription expires in {month}.", "The {competitor} licence runs out in {month}.")),
-        ("term_ends", ("Our term with {competitor} ends in {month}.", "We're locked in with {competitor} until {month}.")),
+        ("expires", ("Our {competitor} subscription expires in {month}.",
+                     "The {competitor} licence runs out in {month}.")),
+        ("term_ends", ("Our term with {competitor} ends in {month}.",
+                       "We're locked in with {competitor} until {month}.")),
     ),
     *_group(
         "lookalike.past_purchase",
@@ -279,7 +283,8 @@ FAMILIES: list[Family] = [
                       "The last system cost us {money}, back in the day.")),
         ("spent_before", ("We spent {money} on a dialer a few years back.",
                           "A while ago we spent {money} on a CRM rollout.")),
-        ("last_time", ("Last time we bought software it was about {money}.", "Our last vendor cost {money} in year one.")),
+        ("last_time", ("Last time we bought software it was about {money}.",
+                       "Our last vendor cost {money} in year one.")),
         ("wasted", ("We burned {money} on a tool nobody used, years ago.", "We once wasted {money} on a platform.")),
     ),
     *_group(
@@ -316,7 +321,7 @@ FAMILIES: list[Family] = [
     *_group(
         "lookalike.rep_timeline",
         ("could_live", ("We could have you live {when}.", "We can get you up and running {when}.")),
-        ("onboard", ("Onboarding usually takes us until {when_bare} for a team your size.",
+        ("onboard", ("If we started now, onboarding would wrap up {when}.",
                      "If we started now you'd be done {when}.")),
         ("typical_rollout", ("Most customers roll out {when}.", "A typical rollout would finish {when}.")),
         ("could_aim", ("We could aim for {when_bare}, if that helps.", "I could see you live {when}.")),

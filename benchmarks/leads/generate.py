@@ -121,7 +121,10 @@ class _Call:
         return len(self.lines) - 1
 
     def template(self, group: str, slot: str) -> tuple[fam.Family, str]:
-        family = self.rng.choice(fam.families(group, self.split))
+        """A template from a family of `group` this call has not used yet (no line said twice)."""
+        choices = fam.families(group, self.split)
+        fresh = [f for f in choices if f.key not in self.families.values()]
+        family = self.rng.choice(fresh or choices)
         self.families[slot] = family.key
         return family, self.rng.choice(family.templates)
 

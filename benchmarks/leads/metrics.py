@@ -201,6 +201,20 @@ def citation_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:
                                               "strict_rate": _ratio(strict, cited)}}
 
 
+def field_misses(pairs: Sequence[Pair], per_field: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """Up to `per_field` examples per field where the truth has a value and the prediction does not match it."""
+    out: dict[str, list[dict[str, Any]]] = {f: [] for f in FIELDS}
+    for case, lead in pairs:
+        for f in SCALAR_FIELDS:
+            truth = _truth_value(case, f)
+            if truth is not None and not field_correct(case, lead, f) and len(out[f]) < per_field:
+                out[f].append({"case": case.id, "truth": truth, "predicted": _predicted(lead, f)})
+        for name in case.truth.competitors:
+            if not any(competitor_match(name, p) for p in lead.competitors) and len(out["competitors"]) < per_field:
+                out["competitors"].append({"case": case.id, "truth": name, "predicted": list(lead.competitors)})
+    return out
+
+
 def evaluate(items: Iterable[tuple[LeadCase, Lead | dict[str, Any]]]) -> dict[str, Any]:
     """Every metric above for one list of predictions (one condition: model alone / final, with / without context)."""
     pairs = pairs_of(items)
@@ -211,4 +225,5 @@ def evaluate(items: Iterable[tuple[LeadCase, Lead | dict[str, Any]]]) -> dict[st
         "fields": field_metrics(pairs),
         "invented": invented_metrics(pairs),
         "citations": citation_metrics(pairs),
+        "misses": field_misses(pairs),
     }

@@ -110,6 +110,9 @@ def render(summary: dict[str, Any]) -> str:
         f"truth tiers " + ", ".join(f"{t} {sizes['truth_tiers'][t]}" for t in TIERS) +
         f"; {sizes['families_in_split']} paraphrase families in this split.",
         "",
+        *(["**Oracle run**: the LLM is replaced by answers taken from the truth (benchmarks/leads/oracle.py; no "
+           "spaCy entities). *model alone* is therefore perfect by construction; the other columns show what the "
+           "deterministic layer alone loses or gains.", ""] if meta.get("oracle") else []),
         "Conditions: *model alone* = the model's answers at face value; *final* = validated and rule-scored; "
         "*final + context* = final with the call's known names (own company, products, tracked competitors, CRM "
         "account and contact).",
@@ -155,6 +158,10 @@ def render(summary: dict[str, Any]) -> str:
                          _pct(x["fields"]["overall"]["accuracy"]), _pct(x["invented"]["overall"]["rate"]),
                          _pct(x["citations"]["overall"]["rate"])])
     out += _table(["subset", "n", "condition", "tier acc", "field acc", "invented", "citations"], rows)
+    out += ["## Field misses, examples (final + context)", ""]
+    rows = [[f, x["case"], f"`{x['truth']}`", f"`{x['predicted']}`"]
+            for f, xs in m["final_context"]["misses"].items() for x in xs]
+    out += _table(["field", "case", "truth", "predicted"], rows) if rows else ["none", ""]
     out += ["## LLM time per question (mean seconds per call)", ""]
     out += _table(["question", "mean s"], [[k, "n/a" if v is None else f"{v:.2f}"]
                                            for k, v in summary["timing_s"].items()])
@@ -166,7 +173,8 @@ def write_outputs(cases: Sequence[LeadCase], predictions: dict[str, dict[str, An
     """<report_dir>/<date>-<machine>-leads-<split>.json and .md; returns the .md path."""
     summary = summarize(cases, predictions, meta)
     report_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{meta.get('date')}-{meta.get('machine', machine_tag())}-leads-{meta.get('split')}"
+    kind = f"oracle-{meta.get('split')}" if meta.get("oracle") else meta.get("split")
+    stem = f"{meta.get('date')}-{meta.get('machine', machine_tag())}-leads-{kind}"
     (report_dir / f"{stem}.json").write_text(json.dumps(summary, indent=1))
     path = report_dir / f"{stem}.md"
     path.write_text(render(summary) + "\n")

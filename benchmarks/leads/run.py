@@ -117,21 +117,28 @@ def run_leads(
     *,
     backend: PipelineBackend | None = None,
     report_dir: Path = DEFAULT_REPORT_DIR,
+    oracle: bool = False,
 ) -> Path:
     """Generate `n` cases of `split`, predict the first `limit` (all by default), write summary + report.
 
-    Returns the Markdown report's path. Progress goes to stderr, one line per case.
+    Returns the Markdown report's path. Progress goes to stderr, one line per case. `oracle`: answer from the
+    truth instead of the LLM (benchmarks/leads/oracle.py), cached and reported apart ("leads-oracle-<split>").
     """
     out_dir = Path(out_dir)
     cases = generate(split, n, seed)
     if limit is not None:
         cases = cases[:limit]
     write_cases(cases, out_dir / "cases" / split)
+    if oracle:
+        from benchmarks.leads.oracle import OracleBackend
+
+        backend = backend or OracleBackend()
     backend = backend or PipelineBackend()
+    kind = f"oracle-{split}" if oracle else split
     predictions: dict[str, dict[str, Any]] = {}
     correct = 0
     for k, case in enumerate(cases, start=1):
-        path = raw_path(out_dir, split, case.id)
+        path = raw_path(out_dir, kind, case.id)
         if resume and path.exists():
             record = json.loads(path.read_text())
             note = "cached"
@@ -145,8 +152,8 @@ def run_leads(
         predictions[case.id] = record
         predicted = record["final_context"]["score"]
         correct += predicted == case.truth.tier
-        print(f"[leads {split} {k}/{len(cases)}] {case.id} {note} truth={case.truth.tier} final={predicted} "
+        print(f"[leads {kind} {k}/{len(cases)}] {case.id} {note} truth={case.truth.tier} final={predicted} "
               f"running tier accuracy {correct / k:.2f}", file=sys.stderr, flush=True)
     meta = {"split": split, "n": n, "seed": seed, "limit": limit, "date": date.today().isoformat(),
-            "machine": machine_tag()}
+            "machine": machine_tag(), "oracle": oracle}
     return write_outputs(cases, predictions, meta, report_dir=Path(report_dir))

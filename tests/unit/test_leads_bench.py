@@ -253,3 +253,17 @@ def test_cli_bench_leads_suite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert cmd_bench(args, settings=object()) == 0  # type: ignore[arg-type]
     assert seen == {"split": "dev", "n": run_mod.DEFAULT_N, "limit": 3, "out_dir": tmp_path / "leads",
                     "report_dir": tmp_path}
+
+
+def test_oracle_through_the_real_read_call_and_finalize(tmp_path: Path) -> None:
+    """The real transcript parser, read_call and finalize, with answers taken from the truth (no LLM, no NER)."""
+    from benchmarks.leads.oracle import OracleBackend
+
+    report = run_leads("dev", 12, 5, tmp_path / "out", backend=OracleBackend(), report_dir=tmp_path / "results",
+                       oracle=True)
+    summary = json.loads(report.with_suffix(".json").read_text())
+    assert "oracle-dev" in report.name and summary["sizes"]["cases"] == 12
+    model = summary["metrics"]["model"]
+    assert all(model["criteria"][c]["f1"] in (1.0, None) for c in CRITERIA)  # the oracle's statuses pass through
+    assert model["citations"]["overall"]["rate"] in (1.0, None)
+    assert summary["metrics"]["final_context"]["tier"]["n"] == 12
