@@ -26,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             s.add_argument("--oracle", action="store_true", help="answer from the truth instead of the LLM")
         if name == "run":
             s.add_argument("--no-resume", action="store_true")
+            s.add_argument("--refinalize", action="store_true",
+                           help="re-run only the deterministic part on cached model answers (no LLM)")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.command == "generate":
@@ -39,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.leads.run import run_leads
 
         report = run_leads(args.split, args.n, args.seed, out, limit=args.limit, resume=not args.no_resume,
-                           report_dir=Path(args.report_dir), oracle=args.oracle)
+                           report_dir=Path(args.report_dir), oracle=args.oracle, refinalize=args.refinalize)
         print(f"wrote {report}")
     elif args.command == "report":
         from benchmarks.leads.generate import generate

@@ -53,12 +53,15 @@ class OracleChat:
             if name not in CRITERIA:
                 raise RuntimeError(f"oracle: unknown criterion question {name!r} (protocol changed?)")
             lines = t.evidence_lines[name]
-            return json.dumps({"line": utterance_id(lines[0]) if lines else "none", "status": t.status[name]})
-        if "summary" in props:
+            from services.pipeline.lead_questions import KINDS
+
+            kind = next((k for k, v in KINDS[name].items() if v == t.status[name]), "not_said")
+            return json.dumps({"line": utterance_id(lines[0]) if lines else "none", "kind": kind})
+        if "competitors" in props:
             return json.dumps({
                 "name": heard(case, t.contact_name), "title": None, "company": heard(case, t.company),
                 "email": t.email, "phone": t.phone, "competitors": [heard(case, c) for c in t.competitors],
-                "next_step": "demo booked" if t.meeting_booked else None, "summary": f"{t.tier} lead",
+                "next_step": "demo booked" if t.meeting_booked else None,
             })
         raise RuntimeError(f"oracle: unknown question schema {sorted(props)} (protocol changed?)")
 

@@ -77,6 +77,50 @@ class PipelineBackend:
         utterances, words = self.parse(case.transcript())
         utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
         reading = self.read_call(utterances, self.chat, self.settings)
+        return self._finish(case, utterances, entities, reading, started)
+
+    def refinalize(self, case: LeadCase, record: dict[str, Any]) -> dict[str, Any]:
+        """Re-run only the deterministic part on a cached reading (rules changed, the model's answers did not)."""
+        from services.pipeline.extract import reading_from_dict
+
+        self._load_light()
+        assert self.parse and self.analyse
+        started = time.perf_counter()
+        utterances, words = self.parse(case.transcript())
+        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        reading = reading_from_dict(record["reading"], utterances, self.settings)
+        out = self._finish(case, utterances, entities, reading, started)
+        out["wall_s"] = record.get("wall_s", out["wall_s"])
+        return out
+
+    def _load_light(self) -> None:
+        """Everything but the LLM (re-finalizing needs spaCy, not the chat model)."""
+        if self.settings is None:
+            from services.settings import get_settings
+
+            self.settings = get_settings()
+        if self.finalize is None:
+            from services.pipeline.extract import finalize
+
+            self.finalize = finalize
+        if self.parse is None:
+            from services.pipeline.transcript_io import parse_transcript_text
+
+            self.parse = parse_transcript_text
+        if self.analyse is None:
+            from services.pipeline.nlp import analyse
+
+            self.analyse = analyse
+        if self.nlp is None:
+            from services.pipeline.run import ModelManager
+
+            self.nlp = ModelManager(self.settings).nlp
+
+    def _finish(self, case: LeadCase, utterances: Any, entities: Any, reading: Any, started: float) -> dict[str, Any]:
+        from services.pipeline.extract import reading_to_dict
+        from services.pipeline.lead_context import CallContext
+
+        assert self.finalize
         final = self.finalize(reading, utterances, self.settings, context=CallContext(), entities=entities)
         final_ctx = self.finalize(reading, utterances, self.settings, context=case.context, entities=entities)
         return {
@@ -86,6 +130,7 @@ class PipelineBackend:
             "final_context": final_ctx.lead.model_dump(mode="json"),
             "seconds": dict(getattr(reading, "seconds", {}) or {}),
             "wall_s": round(time.perf_counter() - started, 3),
+            "reading": reading_to_dict(reading) if hasattr(reading, "criteria") else None,
         }
 
 
@@ -118,6 +163,7 @@ def run_leads(
     backend: PipelineBackend | None = None,
     report_dir: Path = DEFAULT_REPORT_DIR,
     oracle: bool = False,
+    refinalize: bool = False,
 ) -> Path:
     """Generate `n` cases of `split`, predict the first `limit` (all by default), write summary + report.
 
@@ -142,6 +188,10 @@ def run_leads(
         if resume and path.exists():
             record = json.loads(path.read_text())
             note = "cached"
+            if refinalize and record.get("reading") and hasattr(backend, "refinalize"):
+                record = backend.refinalize(case, record)
+                path.write_text(json.dumps(record, indent=1))
+                note = "re-finalized"
         else:
             record = backend.predict(case)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,13 +119,18 @@ def timeline_phrase(text: str) -> str | None:
     match = next((m for m in matches if re.search(r"\d|q[1-4]|quarter|year|month|week|day|[a-z]{3,}uary|ber\b|march|"
                                                   r"april|may|june|july|august", m.group(), re.I)), matches[0])
     start, end = match.start(), match.end()
+    # "in the first week" + " of June": adjacent windows joined by of/in are one phrase.
+    for later in matches:
+        if later.start() >= end and re.fullmatch(r"\s+(?:of|in)\s+(?:the\s+)?", text[end : later.start()], re.I):
+            end = later.end()
     lead = re.search(r"(?:\b(?:by|before|in|within|from|around|until|for|starting|after|on)\s+(?:the\s+)?"
-                     r"(?:end of\s+|start of\s+|beginning of\s+|middle of\s+)?(?:(?:our|the)\s+)?)$", text[:start],
-                     re.IGNORECASE)
+                     r"(?:(?:very\s+)?(?:end|start|beginning|middle|first|second|last|third|fourth)(?:\s+\w+)?\s+of\s+)?"
+                     r"(?:(?:early|mid|late)[\s-]+)?(?:(?:our|the)\s+)?)$|(?:\b(?:early|mid|late)[\s-]*)$",
+                     text[:start], re.IGNORECASE)
     if lead:
         start = lead.start()
-    tail = re.match(r"(?:\s+(?:of\s+)?(?:this|next)\s+year|\s+20\d\d|\s+\d{1,2}(?:st|nd|rd|th)?|"
-                    r"\s+(?:first|fifteenth|end))", text[end:], re.IGNORECASE)
+    tail = re.match(r"(?:\s+(?:of\s+)?(?:this|next)\s+year|\s+20\d\d|\s+\d{1,2}(?:st|nd|rd|th)?\b|"
+                    r"\s+(?:first|fifteenth|end)\b)", text[end:], re.IGNORECASE)
     if tail:
         end += tail.end()
     return text[start:end].strip(" ,.;")

@@ -3,7 +3,7 @@
 Two steps, so the slow one can be reused (re-scoring, benchmarks, ablations):
   read_call()  the LLM part. Roles are decided once (stereo channels, else heuristics, else one roles question
                when they are unsure); then one question per BANT criterion ({"line": id, "status": ...}) and one
-               for the facts (contact, competitors, next step, summary). All questions share one prompt prefix,
+               for the facts (contact, competitors, next step). All questions share one prompt prefix,
                so llama.cpp reads the transcript once.
   finalize()   deterministic. Citations must be prospect lines; a "stated" is validated against the cited
                words (bant_rules.validate) and can only be lowered; amounts and dates are parsed from the cited
@@ -41,9 +41,9 @@ from services.pipeline.lead_prompt import (
     TranscriptView,
     build_view,
     speaker_labels,
-    split_sentences,
 )
 from services.pipeline.lead_questions import (
+    KINDS,
     NO_LINE,
     STATUSES,
     Question,
@@ -92,6 +92,8 @@ class _Lenient(BaseModel):
 
 class CriterionAnswer(_Lenient):
     line: str | None = None
+    kind: str = "not_said"
+    """The model's label for the cited line (lead_questions.KINDS); `status` is what it means."""
     status: CriterionStatus = "absent"
 
     @field_validator("status", mode="before")
@@ -99,6 +101,10 @@ class CriterionAnswer(_Lenient):
     def _status(cls, value: Any) -> Any:
         text = str(value or "").strip().lower()
         return text if text in STATUSES else "absent"
+
+    def judged(self, criterion: str) -> CriterionAnswer:
+        """This answer with the status its kind stands for."""
+        return self.model_copy(update={"status": KINDS[criterion].get(self.kind, "absent")})
 
     @field_validator("line", mode="before")
     @classmethod
@@ -117,7 +123,6 @@ class FactsAnswer(_Lenient):
     phone: str | None = None
     competitors: list[str] = Field(default_factory=list)
     next_step: str | None = None
-    summary: str = ""
 
 
 class RolesAnswer(_Lenient):
@@ -149,6 +154,29 @@ class LeadExtraction:
     """The model's answers at face value (no validation, no rules): what the model alone is worth."""
     reading: ModelReading
     roles: dict[str, Role]
+
+
+def reading_to_dict(reading: ModelReading) -> dict[str, Any]:
+    """The model's answers as JSON (the view is rebuilt from the transcript): cache them to re-finalize later."""
+    return {
+        "roles": dict(reading.roles), "rep": reading.rep, "roles_source": reading.roles_source,
+        "criteria": {k: v.model_dump() for k, v in reading.criteria.items()},
+        "facts": reading.facts.model_dump(), "seconds": dict(reading.seconds), "problems": list(reading.problems),
+    }
+
+
+def reading_from_dict(data: dict[str, Any], utterances: Sequence[Utterance], settings: Settings) -> ModelReading:
+    """A cached reading back, with the same transcript view the model saw."""
+    utts = [u for u in utterances if u.text.strip()]
+    roles: dict[str, Role] = dict(data["roles"])
+    speakers = list(dict.fromkeys(u.speaker for u in utts))
+    view = build_view(utts, speaker_labels(speakers, roles, confident=True), roles, max_chars=_max_chars(settings))
+    return ModelReading(
+        roles=roles, rep=data.get("rep"), roles_source=data.get("roles_source", "heuristics"), view=view,
+        criteria={k: CriterionAnswer.model_validate(v) for k, v in data["criteria"].items()},
+        facts=FactsAnswer.model_validate(data["facts"]), seconds=dict(data.get("seconds", {})),
+        problems=tuple(data.get("problems", ())),
+    )
 
 
 # --------------------------------------------------------------------------------------------- ask
@@ -233,11 +261,11 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
         started = time.perf_counter()
         answer, problem = _ask(chat, transcript, criterion_question(name, citable), settings, CriterionAnswer)
         seconds[name] = round(time.perf_counter() - started, 3)
-        criteria[name] = answer if isinstance(answer, CriterionAnswer) else CriterionAnswer()
+        criteria[name] = answer.judged(name) if isinstance(answer, CriterionAnswer) else CriterionAnswer()
         if problem:
             problems.append(problem)
     started = time.perf_counter()
-    answer, problem = _ask(chat, transcript, facts_question(SUMMARY_MAX_CHARS), settings, FactsAnswer)
+    answer, problem = _ask(chat, transcript, facts_question(), settings, FactsAnswer)
     seconds["facts"] = round(time.perf_counter() - started, 3)
     facts = answer if isinstance(answer, FactsAnswer) else FactsAnswer()
     if problem:
@@ -274,13 +302,36 @@ def _clean(value: str | None) -> str | None:
     return text if text and text.lower() not in ("null", "none", "n/a", "unknown", "not said", "not mentioned") else None
 
 
-def _summary(text: str) -> str:
-    """The summary without a sentence cut off by the schema's length limit."""
-    text = " ".join(text.split())
-    if len(text) < SUMMARY_MAX_CHARS - 1 or text.endswith((".", "!", "?")):
-        return text
-    sentences = split_sentences(text)
-    return " ".join(sentences[:-1]) if len(sentences) > 1 else text.rstrip(",;: ") + "..."
+_STATUS_WORDS: dict[str, dict[str, str]] = {
+    "budget": {"hedged": "budget unclear", "negated": "no budget", "delegated": "budget held by someone else"},
+    "authority": {"stated": "decision maker", "hedged": "shares the decision", "negated": "cannot decide",
+                  "delegated": "someone else decides"},
+    "need": {"hedged": "need unclear", "negated": "no need"},
+    "timeline": {"hedged": "timeline vague", "negated": "no timeline", "delegated": "timeline set by someone else"},
+}
+
+
+def _summary(score: LeadScore, statuses: dict[str, CriterionStatus], contact: Contact, amount: str | None,
+             timeline: str | None, competitors: Sequence[str], next_step: str | None) -> str:
+    """One line from the validated fields. Generated text was the slowest part on CPU (a 60-token summary took
+    longer than all four BANT questions) and the least checkable; this one says only what the lead holds."""
+    who = contact.name or "the prospect"
+    if contact.company:
+        who += f" ({contact.company})"
+    facts: list[str] = []
+    if statuses["budget"] == "stated":
+        facts.append(f"budget {amount}" if amount else "budget stated")
+    if statuses["need"] == "stated":
+        facts.append("a stated need")
+    if statuses["timeline"] == "stated":
+        facts.append(f"timeline {timeline}" if timeline else "a timeline")
+    facts += [_STATUS_WORDS[n][s] for n, s in statuses.items() if s in _STATUS_WORDS[n]]
+    if competitors:
+        facts.append("mentions " + ", ".join(competitors[:3]))
+    text = f"{score.capitalize()} lead: {who}" + (": " + "; ".join(facts) if facts else "") + "."
+    if next_step:
+        text += f" Next step: {next_step.rstrip('.')}."
+    return text[:SUMMARY_MAX_CHARS]
 
 
 def _line(view: TranscriptView, cited: str | None) -> PromptLine | None:
@@ -447,7 +498,7 @@ def _model_lead(reading: ModelReading) -> Lead:
         score=_score(statuses, facts.next_step), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
         competitors=tuple(dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors)))),
         budget_amount=amount, timeline_text=timeline, next_step=_clean(facts.next_step),
-        summary=_summary(facts.summary), prospect_speaker=_prospect_speaker(reading.roles, ()),
+        prospect_speaker=_prospect_speaker(reading.roles, ()),
     )
 
 
@@ -543,7 +594,7 @@ def finalize(
         next_step=next_step,
         # The need's own words are the pain point: grounded, and no extra tokens to generate.
         pain_points=tuple(e.quote for e in items["need"].evidence) if items["need"].present else (),
-        summary=_summary(reading.facts.summary),
+        summary=_summary(score, statuses, contact, amount, timeline_text, competitors, next_step),
         needs_review=needs_review,
         review_reasons=tuple(review.hard + review.notes) if needs_review else (),
         prospect_speaker=_prospect_speaker(roles, utts),

@@ -6,8 +6,11 @@ answers each well. Every question shares one prefix (this system prompt, then th
 llama.cpp reads the transcript once and each further question costs only its own few tokens plus the answer;
 the system prompt itself is cached across calls.
 
-The model cites a line id and picks a status; it never writes a quote, an amount or a date (code takes those
-from the cited line). The examples below were written for the prompt, before any evaluation data existed.
+The model cites a line id and picks a kind of answer; it never writes a quote, an amount or a date (code takes
+those from the cited line). Asked for an abstract status (stated / hedged / ...) the 1.5B model answered
+"stated" to nearly everything on the dev split; concrete kinds, with the look-alikes named as kinds of their
+own, give it somewhere else to go. The examples below were written for the prompt, not taken from the
+evaluation data.
 """
 
 from __future__ import annotations
@@ -22,53 +25,68 @@ STATUSES: tuple[CriterionStatus, ...] = ("stated", "hedged", "negated", "delegat
 NO_LINE = "none"
 
 SYSTEM_PROMPT = """You read sales call transcripts and answer ONE question about the call at a time.
-Lines look like [u7] PROSPECT: text. Judge only what the PROSPECT says; what the REP says never counts.
-For BANT questions answer {"line": id, "status": s}: the id of the one PROSPECT line that answers it ("none" if no line), and a status:
-stated = the prospect clearly says it; hedged = vague, unsure or conditional; negated = the prospect says there is none; delegated = someone else holds it; absent = not discussed.
+Lines look like [u7] PROSPECT: text. Only what the PROSPECT says counts; the REP's words never do.
+For BUDGET, AUTHORITY, NEED and TIMELINE answer {"line": id, "kind": k}: the id of the PROSPECT line that answers
+the question best ("none" if no line does), and the kind of answer that line gives.
 
-BUDGET: money the prospect has for THIS purchase.
-"We've got about forty grand set aside for this." -> stated
-"There's some budget, we just don't have a number yet." -> hedged
-"Honestly there's no money for this until next year." -> negated
-"Finance decides how much we can spend." -> delegated
-"We paid 30k for our old system." -> absent (a past purchase)
-"We have 2,000 employees." -> absent (a headcount is not money)
-REP: "Most teams spend around 50k." -> absent (the rep said it)
+BUDGET kinds:
+amount = money they have or will spend on this: "We've got about forty grand set aside for this."
+no_amount = some budget but no figure, or a figure nobody approved: "There's some money, no number yet."
+none = no money for it: "Honestly we can't pay for anything new this year."
+other_person = someone else sets the budget: "Finance decides how much we can spend."
+past = money spent before, on something else: "We paid 30k for our old system."
+count = a number of people, seats or users, not money: "We have 2,000 employees."
+not_said = no prospect line about money for this (the rep quoting prices does not count).
 
-AUTHORITY: does the prospect make the buying decision?
-"I make the call on tools for my team." -> stated
-"That's my decision, I sign the contracts." -> stated
-"I'd have to run it by my VP." -> delegated
-"I'm not the one who signs off." -> negated
-"I'm the operations manager." -> absent (a title alone decides nothing)
-"I can't approve anything like that." -> negated
+AUTHORITY kinds:
+self = the prospect makes the buying decision: "The call is mine." "I choose the tools, I sign the contracts."
+shared = decides together with others: "My partner and I would decide together."
+other_person = someone else decides or must approve: "I'd have to run it by my VP."
+cannot = says they cannot decide: "I'm not the one who signs off." "I can't approve anything like that."
+title = only a job title: "I'm the operations manager."
+not_said = nothing about who decides.
 
-NEED: a specific problem of the prospect that the product would solve.
-"We lose hours every week copying call notes by hand." -> stated
-"Maybe it could help, I'm not sure we need it." -> hedged
-"We're happy with what we have." -> negated
-A support call about a bug or an outage in a product they already use -> absent
+NEED kinds:
+problem = a specific problem the product would fix: "We lose hours every week copying call notes by hand."
+maybe = unsure they need it, just curious: "Not sure we need it, just looking around."
+no_need = happy with what they have: "Our current setup works fine."
+support = a fault in a product they already use (a support call): "The export button stopped working."
+not_said = no problem named.
 
-TIMELINE: when the prospect wants to buy or go live: a date, month, quarter or "within six weeks".
-"We want this running by the end of March." -> stated
-"Probably sometime next year, nothing's fixed." -> hedged
-"There's no timeline on this at all." -> negated
-"Our contract with them renews in June." -> absent (a renewal date is not a buying window, unless they say they buy by then)
-REP: "We could have you live by May." -> absent (the rep said it)
+TIMELINE kinds:
+date = when they want to buy or go live: a date, month, quarter or "within six weeks": "We want it running by the end of March."
+vague = not fixed: "Probably sometime next year."
+none = no timeline: "No plans to change anything."
+other_person = someone else sets the date: "IT will pick the rollout date."
+renewal = only a contract renewal or expiry date: "Our contract renews in June."
+not_said = nothing about when (the rep suggesting a date does not count).
 
 Reply with JSON only."""
 
+# Each kind is one of the statuses the lead reports; look-alikes (past spend, headcount, job title, support
+# fault, renewal date) have kinds of their own so the model has a place to put them other than "stated".
+KINDS: dict[str, dict[str, CriterionStatus]] = {
+    "budget": {"amount": "stated", "no_amount": "hedged", "none": "negated", "other_person": "delegated",
+               "past": "absent", "count": "absent", "not_said": "absent"},
+    "authority": {"self": "stated", "shared": "hedged", "other_person": "delegated", "cannot": "negated",
+                  "title": "absent", "not_said": "absent"},
+    "need": {"problem": "stated", "maybe": "hedged", "no_need": "negated", "support": "absent",
+             "not_said": "absent"},
+    "timeline": {"date": "stated", "vague": "hedged", "none": "negated", "other_person": "delegated",
+                 "renewal": "absent", "not_said": "absent"},
+}
+
 # Questions appended after the transcript (the varying suffix of the prompt).
 CRITERION_QUESTIONS: dict[str, str] = {
-    "budget": "Question BUDGET: does the prospect state money they have for this purchase?",
-    "authority": "Question AUTHORITY: does the prospect make the buying decision themselves?",
-    "need": "Question NEED: does the prospect name a specific problem the product would solve?",
-    "timeline": "Question TIMELINE: does the prospect state when they want to buy or go live?",
+    "budget": "Question BUDGET: what does the prospect say about money for this purchase?",
+    "authority": "Question AUTHORITY: what does the prospect say about who makes the buying decision?",
+    "need": "Question NEED: what problem does the prospect say they have?",
+    "timeline": "Question TIMELINE: what does the prospect say about when they want to buy or go live?",
 }
 FACTS_QUESTION = (
     "Question FACTS: give the PROSPECT's own full name, job title, company, email and phone as said in the call "
     "(the rep's name and company are not the prospect's; null if not said), every other vendor or tool the "
-    "prospect uses, tried, or is comparing (as said), the agreed next step, and a one-sentence summary."
+    "prospect uses, tried, or is comparing (as said), and the agreed next step."
 )
 ROLES_QUESTION = "Question ROLES: which speaker is the salesperson (the rep who is selling)?"
 
@@ -86,20 +104,20 @@ def _nullable(max_length: int) -> dict[str, Any]:
 
 
 def criterion_question(name: str, citable: Sequence[str]) -> Question:
-    """{"line": <prospect line id or none>, "status": ...}: the line first, so the status is judged on it."""
+    """{"line": <prospect line id or none>, "kind": ...}: the line first, so the kind is judged on it."""
     schema = {
         "type": "object",
         "properties": {
             "line": {"type": "string", "enum": [*citable, NO_LINE]},
-            "status": {"type": "string", "enum": list(STATUSES)},
+            "kind": {"type": "string", "enum": list(KINDS[name])},
         },
-        "required": ["line", "status"],
+        "required": ["line", "kind"],
         "additionalProperties": False,
     }
     return Question(name, CRITERION_QUESTIONS[name], schema, max_tokens=40)
 
 
-def facts_question(summary_chars: int) -> Question:
+def facts_question() -> Question:
     schema = {
         "type": "object",
         "properties": {
@@ -109,13 +127,12 @@ def facts_question(summary_chars: int) -> Question:
             "email": _nullable(80),
             "phone": _nullable(40),
             "competitors": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 5},
-            "next_step": _nullable(100),
-            "summary": {"type": "string", "maxLength": summary_chars},
+            "next_step": _nullable(80),
         },
-        "required": ["name", "title", "company", "email", "phone", "competitors", "next_step", "summary"],
+        "required": ["name", "title", "company", "email", "phone", "competitors", "next_step"],
         "additionalProperties": False,
     }
-    return Question("facts", FACTS_QUESTION, schema, max_tokens=220)
+    return Question("facts", FACTS_QUESTION, schema, max_tokens=160)
 
 
 def roles_question(labels: Sequence[str]) -> Question:

@@ -16,7 +16,7 @@ from services.pipeline.types import Role, Utterance
 
 _INTRO = re.compile(
     r"\b(?:calling from|calling on behalf of|this is \w+(?: \w+)? (?:with|from|at|over at)\b|"
-    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|i(?:'m| am) \w+ (?:with|from) \w+|"
+    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|i(?:'m| am) \w+(?: \w+)? (?:with|from) \w+|"
     r"thanks? (?:you )?for taking (?:my|the|this) call|reaching out (?:to you )?(?:about|because|from)|"
     r"the reason (?:i'm|i am) calling)",
     re.IGNORECASE,
@@ -29,6 +29,14 @@ _QUESTION_START = re.compile(
 _PROSPECT_CUES = re.compile(
     r"\b(?:our budget|we(?:'re| are) (?:currently )?using|we use|my (?:manager|boss|team)|our team|we need|"
     r"we have (?:about|around|roughly)?|i(?:'d| would) need to check|send me|we(?:'ve| have) been)\b",
+    re.IGNORECASE,
+)
+# What the seller says: the product serves "you", "our customers" use it, "how did you hear about us".
+_REP_CUES = re.compile(
+    r"\b(?:about us|for you|our (?:customers|clients|platform|product|tool|software|pricing|plans?|average customer|"
+    r"typical customer)|we (?:help|offer|provide|integrate|record|can set you up)|(?:set up|book|schedule) a demo|"
+    r"send (?:you|over) (?:a|the|some) (?:proposal|quote|overview|deck)|most (?:teams|customers|clients)|"
+    r"thanks for (?:taking|making) (?:the |my )?(?:time|call))\b",
     re.IGNORECASE,
 )
 # Intro patterns that name the rep and the rep's company: used to keep them out of the prospect's contact.
@@ -77,7 +85,9 @@ def score_speakers(utterances: Sequence[Utterance]) -> dict[str, float]:
         questions = sum(_count_questions(u.text) for u in utts)
         question_share = questions / total_questions if total_questions else 0.0
         cues = sum(len(_PROSPECT_CUES.findall(u.text)) for u in utts)
-        scores[speaker] = 3.0 * min(intro, 1) + 2.0 * question_share - 0.5 * min(cues, 4)
+        rep_cues = sum(len(_REP_CUES.findall(u.text)) for u in utts)
+        scores[speaker] = (3.0 * min(intro, 1) + 2.0 * question_share - 0.5 * min(cues, 4)
+                           + 0.75 * min(rep_cues, 4))
     if utterances:
         scores[utterances[0].speaker] += 0.75
     return scores

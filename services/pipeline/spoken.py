@@ -42,8 +42,16 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", fold(text))
 
 
+# "forty-three" is one number: the hyphen between a tens word and a unit word is not a token.
+_NUMBER_HYPHEN = re.compile(
+    r"(?<=twenty|thirty|fourty|eighty|ninety)-(?=(?:one|two|three|four|five|six|seven|eight|nine)\b)|"
+    r"(?<=forty|fifty|sixty)-(?=(?:one|two|three|four|five|six|seven|eight|nine)\b)|"
+    r"(?<=seventy)-(?=(?:one|two|three|four|five|six|seven|eight|nine)\b)"
+)
+
+
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(_NUMBER_HYPHEN.sub(" ", fold(text)))
 
 
 def _located_tokens(text: str, *, join_apostrophes: bool = False) -> list[tuple[str, int, int]]:
@@ -64,7 +72,7 @@ def _located_tokens(text: str, *, join_apostrophes: bool = False) -> list[tuple[
         for part in "".join(c for c in decomposed if not unicodedata.combining(c)).lower():
             chars.append(part)
             origin.append(index)
-    folded = "".join(chars)
+    folded = _NUMBER_HYPHEN.sub(" ", "".join(chars))  # same length: spans stay aligned
     return [(m.group(), origin[m.start()], origin[m.end() - 1] + 1) for m in _TOKEN.finditer(folded)]
 
 

@@ -15,6 +15,7 @@ from services.errors import ExtractionError, ModelMissing
 from services.pipeline import bant_rules, spoken
 from services.pipeline.extract import apply_roles, extract_lead, extract_lead_detailed, finalize, read_call
 from services.pipeline.lead_context import CallContext
+from services.pipeline.lead_questions import KINDS
 from services.pipeline.names import prospect_names_said
 from services.pipeline.roles import assign_roles
 from services.pipeline.types import Utterance
@@ -23,15 +24,21 @@ from tests.fixtures.sales_call import sales_call
 
 # sales_call(): u1 rep intro (Sarah Chen, Brightline Analytics), u2 prospect (Dana Reyes, Northwind Logistics),
 # u4 need, u6 competitors (Gong, Chorus), u8 budget, u10 authority, u12 timeline, u14 email + phone.
+def ans(criterion: str, line: str, status: str) -> dict[str, str]:
+    """The model's answer for `criterion`: the cited line and the first kind that means `status`."""
+    kind = next(k for k, v in KINDS[criterion].items() if v == status)
+    return {"line": line, "kind": kind}
+
+
 CORRECT = {
-    "budget": {"line": "u8", "status": "stated"},
-    "authority": {"line": "u10", "status": "stated"},
-    "need": {"line": "u4", "status": "stated"},
-    "timeline": {"line": "u12", "status": "stated"},
+    "budget": ans("budget", "u8", "stated"),
+    "authority": ans("authority", "u10", "stated"),
+    "need": ans("need", "u4", "stated"),
+    "timeline": ans("timeline", "u12", "stated"),
     "facts": {
         "name": "Dana Reyes", "title": "operations director", "company": "Northwind Logistics",
         "email": "dana.reyes@northwindlogistics.com", "phone": "(415) 555-0192", "competitors": ["Gong", "Chorus"],
-        "next_step": "proposal and demo on Thursday", "summary": "Ops director with approved budget.",
+        "next_step": "proposal and demo on Thursday",
     },
 }
 
@@ -52,7 +59,7 @@ class FakeChat:
         name = self.question_of(messages)
         self.calls.append({"question": name, "messages": messages, "schema": schema, "max_tokens": max_tokens,
                            "seed": seed})
-        reply = self.replies.get(name, {"line": "none", "status": "absent"})
+        reply = self.replies.get(name, {"line": "none", "kind": "not_said"})
         if isinstance(reply, list):  # successive replies
             reply = reply[min(sum(c["question"] == name for c in self.calls), len(reply)) - 1]
         if callable(reply):
@@ -139,7 +146,7 @@ def test_correct_answers_give_a_hot_lead_with_parsed_amount_and_window(settings:
 
 
 def test_model_not_stated_is_never_turned_into_stated(settings: Settings) -> None:
-    chat = FakeChat(budget={"line": "u8", "status": "hedged"}, authority={"line": "none", "status": "absent"})
+    chat = FakeChat(budget=ans("budget", "u8", "hedged"), authority=ans("authority", "none", "absent"))
     done = extract_lead_detailed(sales_call(), chat, settings)
     assert done is not None
     assert done.lead.bant.budget.status == "hedged" and not done.lead.bant.budget.present
@@ -149,7 +156,7 @@ def test_model_not_stated_is_never_turned_into_stated(settings: Settings) -> Non
 
 
 def test_stated_budget_without_an_amount_is_lowered_to_hedged(settings: Settings) -> None:
-    chat = FakeChat(budget={"line": "u10", "status": "stated"})  # "It's my call. I own the operations budget..."
+    chat = FakeChat(budget=ans("budget", "u10", "stated"))  # "It's my call. I own the operations budget..."
     lead = extract_lead(sales_call(), chat, settings)
     assert lead.bant.budget.status == "hedged" and not lead.bant.budget.present
     assert lead.budget_amount is None
@@ -182,19 +189,19 @@ def test_rules_can_be_switched_off_for_ablation() -> None:
 
 
 def test_rep_line_citation_takes_the_prospects_answer(settings: Settings) -> None:
-    chat = FakeChat(budget={"line": "u7", "status": "stated"})  # u7 is the rep's budget question
+    chat = FakeChat(budget=ans("budget", "u7", "stated"))  # u7 is the rep's budget question
     lead = extract_lead(sales_call(), chat, settings)
     assert lead.bant.budget.present and lead.bant.budget.evidence[0].utterance_id == "utt-008"
 
 
 def test_one_line_serves_two_criteria_only_if_it_states_both(settings: Settings) -> None:
-    chat = FakeChat(need={"line": "u8", "status": "stated"})  # the budget line cited as the need
+    chat = FakeChat(need=ans("need", "u8", "stated"))  # the budget line cited as the need
     lead = extract_lead(sales_call(), chat, settings)
     assert lead.bant.budget.present and not lead.bant.need.present
 
 
 def test_unknown_id_is_not_evidence(settings: Settings) -> None:
-    chat = FakeChat(timeline={"line": "u99", "status": "stated"})
+    chat = FakeChat(timeline=ans("timeline", "u99", "stated"))
     lead = extract_lead(sales_call(), chat, settings)
     assert not lead.bant.timeline.present and lead.bant.timeline.evidence == ()
 
@@ -213,7 +220,7 @@ def test_unknown_id_is_not_evidence(settings: Settings) -> None:
 def test_tier_rules(settings: Settings, statuses: dict[str, str], next_step: str | None, expected: str) -> None:
     lines = {"budget": "u8", "authority": "u10", "need": "u4", "timeline": "u12"}
     replies: dict[str, Any] = {
-        name: {"line": lines[name] if name in statuses else "none", "status": statuses.get(name, "absent")}
+        name: ans(name, lines[name] if name in statuses else "none", statuses.get(name, "absent"))
         for name in bant_rules.CRITERIA
     }
     replies["facts"] = {**CORRECT["facts"], "next_step": next_step}
@@ -221,7 +228,7 @@ def test_tier_rules(settings: Settings, statuses: dict[str, str], next_step: str
 
 
 def test_model_alone_lead_believes_every_answer(settings: Settings) -> None:
-    chat = FakeChat(budget={"line": "u10", "status": "stated"}, facts={**CORRECT["facts"], "competitors": ["Excel"]})
+    chat = FakeChat(budget=ans("budget", "u10", "stated"), facts={**CORRECT["facts"], "competitors": ["Excel"]})
     done = extract_lead_detailed(sales_call(), chat, settings)
     assert done is not None
     assert done.model_lead.bant.budget.present and not done.lead.bant.budget.present
@@ -302,7 +309,7 @@ def test_prospect_greeted_by_full_name_by_the_rep_is_the_contact(settings: Setti
         utt(4, "B", "By hand, and it takes hours."),
     ]
     chat = FakeChat(facts={"name": None, "title": None, "company": None, "email": None, "phone": None,
-                           "competitors": [], "next_step": None, "summary": ""})
+                           "competitors": [], "next_step": None})
     lead = extract_lead(call, chat, settings)
     assert lead.contact.name == "Maria Lopez"
 
