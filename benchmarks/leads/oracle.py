@@ -47,16 +47,18 @@ class OracleChat:
             if not match:
                 raise RuntimeError("oracle: cannot find the rep's label in the prompt (protocol changed?)")
             return json.dumps({"rep": match.group(1).strip()})
-        if "line" in props:
+        if set(props) == {"kind"}:  # a line question: one prospect line, one criterion
             question = re.search(r"Question (\w+):", prompt)
             name = question.group(1).lower() if question else ""
-            if name not in CRITERIA:
-                raise RuntimeError(f"oracle: unknown criterion question {name!r} (protocol changed?)")
-            lines = t.evidence_lines[name]
+            line = re.search(r"\[(u[\d.]+)\] PROSPECT:", prompt)
+            if name not in CRITERIA or line is None:
+                raise RuntimeError(f"oracle: unknown line question {name!r} (protocol changed?)")
             from services.pipeline.lead_questions import KINDS
 
-            kind = next((k for k, v in KINDS[name].items() if v == t.status[name]), "not_said")
-            return json.dumps({"line": utterance_id(lines[0]) if lines else "none", "kind": kind})
+            evidence = {utterance_id(i) for i in t.evidence_lines[name]}
+            status = t.status[name] if line.group(1).split(".")[0] in evidence else "absent"
+            kind = next((k for k, v in KINDS[name].items() if v == status), "not_said")
+            return json.dumps({"kind": kind})
         if "competitors" in props:
             return json.dumps({
                 "name": heard(case, t.contact_name), "title": None, "company": heard(case, t.company),

@@ -9,8 +9,11 @@ benchmark can switch it off and show what it is worth (benchmarks/leads, "rule a
   authority_words   stated authority whose cited line hands the decision to someone else -> delegated,
                     or says the prospect cannot decide -> negated (negation-aware: "I don't need anyone's sign-off")
   one_line          one line serves two criteria only if it has words of both
+  need_words        stated need must name a problem in the cited line; "works fine" -> negated
   lookalike         a cited budget that is a past purchase or a headcount, a timeline that is only a renewal
                     date -> absent
+A lowered "stated" becomes hedged when the cited line hedges or still talks about the criterion, else absent:
+a wrong citation is not a prospect who hedged.
 
 Tier: HOT 3+ confirmed; WARM 2, or 1 with strong intent (need confirmed and a hedged or delegated criterion or a
 committed next step); COLD otherwise.
@@ -25,7 +28,7 @@ from services.pipeline.types import CriterionStatus, LeadScore
 
 CRITERIA = ("budget", "authority", "need", "timeline")
 TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
-RULES = ("budget_amount", "timeline_window", "authority_words", "one_line", "lookalike")
+RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "one_line", "lookalike")
 
 _NEGATION = r"(?:not|n't|never|no|without)"
 
@@ -86,14 +89,30 @@ _FOR_NOW = re.compile(
 )
 _HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|locations|stores|customers)\b",
                         re.IGNORECASE)
+_NO_NEED = re.compile(
+    r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
+    r"issue|complaint)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
+    r"nothing(?:'s| is) broken|(?:just|only|mostly) (?:curious|looking|browsing))\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:maybe|probably|perhaps|might|not sure|unsure|possibly|some|roughly|ballpark|depends|haven't decided|"
+    r"no number|not (?:yet|approved|fixed|final)|tbd|to be decided|hopefully|ideally|sometime|at some point)\b",
+    re.IGNORECASE,
+)
 # Words that say a line is about a criterion (for the one-line rule).
 CRITERION_CUES: dict[str, re.Pattern[str]] = {
     "budget": re.compile(r"budget|\$|dollar|thousand|grand|\b\d+k\b|million|spend|cost|price|afford|allocat|fund|"
                          r"money|set aside|earmark", re.I),
-    "authority": re.compile(r"decid|decision|sign|approv|my call|\bi own\b|\bi'm the one|final|up to me|"
-                            r"\bmine\b|\bi choose|\bi pick|\bmy say|\bi make", re.I),
-    "need": re.compile(r"problem|issue|pain|struggl|manual|by hand|hours|slow|broken|waste|los[ts]|need|can't|"
-                       r"cannot|miss|late|error|mistake|frustrat|hard|difficult|takes|too |keep|drop|fall", re.I),
+    "authority": re.compile(r"decid|decision|sign|approv|my call|call is mine|\bi own\b|\bi'm the one|final|"
+                            r"last word|up to me|\bmine\b|\bi choose|\bi pick|picking|my choice|my job|\bmy say|"
+                            r"\bi make|\bi buy|responsib|in charge|\bowner\b", re.I),
+    # Problem vocabulary, not phrases: what people say when something costs them time, money or nerves.
+    "need": re.compile(r"problem|issue|pain|hurt|headache|struggl|fed up|annoy|frustrat|tedious|mess|chaos|"
+                       r"manual|by hand|hours|forever|slow|delay|late|behind|backlog|broken|waste|los[ets]|losing|"
+                       r"miss|forget|forgot|drop|slip|fall through|mistake|error|wrong|complain|can't keep|hard to|"
+                       r"no way to|visibility|bottleneck|solve|fix|ramp|churn|need|can't|cannot|takes|too (?:much|many|"
+                       r"long)|keep|difficult", re.I),
     "timeline": _TIMELINE_WINDOW,
 }
 
@@ -147,6 +166,11 @@ def budget_amount(text: str) -> str | None:
     return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
 
 
+def _lowered(name: str, quote: str, why: str) -> tuple[CriterionStatus, str]:
+    status: CriterionStatus = "hedged" if _HEDGE.search(quote) or has_cue(name, quote) else "absent"
+    return status, why
+
+
 def validate(name: str, status: CriterionStatus, quote: str | None, rules: frozenset[str]) -> tuple[
     CriterionStatus, str | None
 ]:
@@ -154,7 +178,7 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
     if status != "stated":
         return status, None
     if quote is None:
-        return "hedged", f"{name}: stated without a prospect line to show it"
+        return "absent", f"{name}: stated without a prospect line to show it"
     if name == "budget":
         if "lookalike" in rules and _PAST_PURCHASE.search(quote) and not _FOR_NOW.search(quote):
             return "absent", "budget: the cited amount is a past purchase"
@@ -162,22 +186,56 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
                                                                             quote, re.I):
             return "absent", "budget: the cited number is a headcount, not money"
         if "budget_amount" in rules and budget_amount(quote) is None:
-            return "hedged", "budget: no amount in the cited line"
+            return _lowered(name, quote, "budget: no amount in the cited line")
     if name == "timeline":
         if "lookalike" in rules and _RENEWAL.search(quote) and not _BUY_BY.search(quote):
             return "absent", "timeline: the cited date is a renewal, not a buying window"
         if "timeline_window" in rules and not timeline_explicit(quote):
-            return "hedged", "timeline: no explicit window in the cited line"
+            return _lowered(name, quote, "timeline: no explicit window in the cited line")
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
         if _CANNOT_DECIDE.search(quote):
             return "negated", "authority: the prospect says they cannot decide"
         if _DELEGATION.search(quote):
             return "delegated", "authority: the cited line hands the decision to someone else"
+        if not has_cue(name, quote):
+            return "absent", "authority: the cited line does not say who decides"
+    if name == "need" and "need_words" in rules:
+        if _NO_NEED.search(quote):
+            return "negated", "need: the prospect says what they have works"
+        if not has_cue(name, quote):
+            return _lowered(name, quote, "need: the cited line names no problem")
     return "stated", None
+
+
+# What a rep asks when qualifying each criterion: the prospect's answer right after it is a candidate line.
+QUESTION_CUES: dict[str, re.Pattern[str]] = {
+    "budget": re.compile(r"\b(?:budget|spend|cost|price|pricing|invest|money|set aside|afford)", re.IGNORECASE),
+    "authority": re.compile(r"\b(?:decision|decide|sign|approv|who else|involved|final say)", re.IGNORECASE),
+    "need": re.compile(r"\b(?:solve|problem|challenge|pain|not working|struggl|what made you|why now|looking for|"
+                       r"help with|issue|reach(?:ed)? out|what's going on|what brings|biggest|frustrat|wrong|"
+                       r"interest(?:ed)? in|trying to)", re.IGNORECASE),
+    "timeline": re.compile(r"\b(?:when|timeline|time ?frame|date|by when|go live|deadline|start|working towards)",
+                           re.IGNORECASE),
+}
 
 
 def has_cue(name: str, text: str) -> bool:
     return bool(CRITERION_CUES[name].search(text))
+
+
+# Extra words that make a line worth asking about (look-alikes included: the model must see them to reject them).
+_CANDIDATE_CUES: dict[str, re.Pattern[str]] = {
+    "budget": re.compile(r"afford|no money|can't pay|finance|paid|spent|\d|thousand|grand", re.I),
+    "authority": re.compile(r"boss|manager|director|vp|cfo|ceo|board|committee|partner|approv|sign|decid|call",
+                            re.I),
+    "need": _NO_NEED,
+    "timeline": re.compile(r"renew|expir|contract|soon|sometime|later|plan|rush|timeline|date", re.I),
+}
+
+
+def cue_count(name: str, text: str) -> int:
+    """How many of the criterion's words a line has (which lines the model is asked about)."""
+    return len(CRITERION_CUES[name].findall(text)) + len(_CANDIDATE_CUES[name].findall(text))
 
 
 def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:

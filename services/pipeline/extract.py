@@ -2,13 +2,15 @@
 
 Two steps, so the slow one can be reused (re-scoring, benchmarks, ablations):
   read_call()  the LLM part. Roles are decided once (stereo channels, else heuristics, else one roles question
-               when they are unsure); then one question per BANT criterion ({"line": id, "status": ...}) and one
-               for the facts (contact, competitors, next step). All questions share one prompt prefix,
-               so llama.cpp reads the transcript once.
-  finalize()   deterministic. Citations must be prospect lines; a "stated" is validated against the cited
-               words (bant_rules.validate) and can only be lowered; amounts and dates are parsed from the cited
-               lines; contact fields must have been said; competitors must be named organisations or tracked;
-               known names (CallContext) snap near misses. The tier follows bant_rules.tier.
+               when they are unsure); one question over the transcript for the facts (prospect name, company,
+               competitors, next step); then, per BANT criterion, one question per candidate prospect line
+               (answers to the rep's question on it, lines with its words; at most 3): which kind of answer is
+               this line ({"kind": "amount" | "past" | "count" | ...}, lead_questions.KINDS).
+  finalize()   deterministic. The first line the model judged "stated" that passes the checks
+               (bant_rules.validate: they can only lower a status) is the evidence; amounts and dates are parsed
+               from it; contact names must have been said, e-mail and phone come from the recognisers;
+               competitors must be named organisations or tracked; known names (CallContext) snap near misses.
+               The tier follows bant_rules.tier.
 `extract_lead()` does both.
 """
 
@@ -25,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from models.llm import ChatModel
 from services.errors import ExtractionError, ParleyError
-from services.pipeline import bant_rules, grounding
+from services.pipeline import bant_rules, grounding, spoken
 from services.pipeline.competitors import (
     is_named_organisation,
     merge_competitors,
@@ -47,12 +49,15 @@ from services.pipeline.lead_questions import (
     NO_LINE,
     STATUSES,
     Question,
-    criterion_question,
+    excerpt,
     facts_question,
+    line_messages,
+    line_question,
     messages_for,
     roles_question,
 )
-from services.pipeline.names import prospect_names_said
+from services.pipeline.names import prospect_company_said, prospect_names_said, prospect_title_said
+from services.pipeline.patterns import find_patterns
 from services.pipeline.roles import guess_roles, preset_roles, rep_identity
 from services.pipeline.types import (
     Bant,
@@ -117,10 +122,7 @@ class CriterionAnswer(_Lenient):
 
 class FactsAnswer(_Lenient):
     name: str | None = None
-    title: str | None = None
     company: str | None = None
-    email: str | None = None
-    phone: str | None = None
     competitors: list[str] = Field(default_factory=list)
     next_step: str | None = None
 
@@ -138,7 +140,8 @@ class ModelReading:
     roles_source: str
     """preset (stereo channels), heuristics, model (heuristics unsure, the roles question decided), single."""
     view: TranscriptView
-    criteria: dict[str, CriterionAnswer]
+    criteria: dict[str, tuple[CriterionAnswer, ...]]
+    """Per criterion, the model's kind for each candidate line it was shown (in the order asked)."""
     facts: FactsAnswer
     seconds: dict[str, float] = field(default_factory=dict)
     """Wall seconds per question (budget, authority, need, timeline, facts, roles)."""
@@ -160,7 +163,7 @@ def reading_to_dict(reading: ModelReading) -> dict[str, Any]:
     """The model's answers as JSON (the view is rebuilt from the transcript): cache them to re-finalize later."""
     return {
         "roles": dict(reading.roles), "rep": reading.rep, "roles_source": reading.roles_source,
-        "criteria": {k: v.model_dump() for k, v in reading.criteria.items()},
+        "criteria": {k: [a.model_dump() for a in v] for k, v in reading.criteria.items()},
         "facts": reading.facts.model_dump(), "seconds": dict(reading.seconds), "problems": list(reading.problems),
     }
 
@@ -173,7 +176,7 @@ def reading_from_dict(data: dict[str, Any], utterances: Sequence[Utterance], set
     view = build_view(utts, speaker_labels(speakers, roles, confident=True), roles, max_chars=_max_chars(settings))
     return ModelReading(
         roles=roles, rep=data.get("rep"), roles_source=data.get("roles_source", "heuristics"), view=view,
-        criteria={k: CriterionAnswer.model_validate(v) for k, v in data["criteria"].items()},
+        criteria={k: tuple(CriterionAnswer.model_validate(a) for a in v) for k, v in data["criteria"].items()},
         facts=FactsAnswer.model_validate(data["facts"]), seconds=dict(data.get("seconds", {})),
         problems=tuple(data.get("problems", ())),
     )
@@ -182,14 +185,14 @@ def reading_from_dict(data: dict[str, Any], utterances: Sequence[Utterance], set
 # --------------------------------------------------------------------------------------------- ask
 
 
-def _ask(chat: ChatModel, transcript: str, question: Question, settings: Settings, model: type[_Lenient]) -> tuple[
-    _Lenient | None, str | None
-]:
-    """One narrow question, one retry on an unusable answer. Returns (answer, problem)."""
+def _ask(chat: ChatModel, transcript: str, question: Question, settings: Settings, model: type[_Lenient], *,
+         line: bool = False) -> tuple[_Lenient | None, str | None]:
+    """One narrow question, one retry on an unusable answer. Returns (answer, problem).
+    `line`: `transcript` is a one-line excerpt, not the whole call."""
     llm = settings.llm
     problems: list[str] = []
     for attempt in (1, 2):
-        messages = messages_for(transcript, question)
+        messages = line_messages(transcript, question) if line else messages_for(transcript, question)
         if attempt == 2:
             messages[-1]["content"] += "\nReply with one complete JSON object only."
         try:
@@ -253,27 +256,59 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
 
     labels = speaker_labels(speakers, roles, confident=True)
     view = build_view(utts, labels, roles, max_chars=_max_chars(settings))
-    transcript = view.render()
-    citable = [ln.id for ln in view.lines if ln.id != "..." and roles.get(ln.utterance.speaker) != "rep"]
 
-    criteria: dict[str, CriterionAnswer] = {}
-    for name in bant_rules.CRITERIA:
-        started = time.perf_counter()
-        answer, problem = _ask(chat, transcript, criterion_question(name, citable), settings, CriterionAnswer)
-        seconds[name] = round(time.perf_counter() - started, 3)
-        criteria[name] = answer.judged(name) if isinstance(answer, CriterionAnswer) else CriterionAnswer()
-        if problem:
-            problems.append(problem)
+    # Facts first: the only question that reads the whole transcript.
     started = time.perf_counter()
-    answer, problem = _ask(chat, transcript, facts_question(), settings, FactsAnswer)
+    answer, problem = _ask(chat, view.render(), facts_question(), settings, FactsAnswer)
     seconds["facts"] = round(time.perf_counter() - started, 3)
     facts = answer if isinstance(answer, FactsAnswer) else FactsAnswer()
     if problem:
         problems.append(problem)
+
+    criteria: dict[str, tuple[CriterionAnswer, ...]] = {}
+    for name in bant_rules.CRITERIA:
+        started = time.perf_counter()
+        judged: list[CriterionAnswer] = []
+        for line, before in candidate_lines(view, roles, name):
+            answer, problem = _ask(chat, excerpt(before, line.id, line.text), line_question(name), settings,
+                                   CriterionAnswer, line=True)
+            if isinstance(answer, CriterionAnswer):
+                judged.append(answer.model_copy(update={"line": line.id}).judged(name))
+            if problem:
+                problems.append(f"{name} {line.id}: {problem}")
+        criteria[name] = tuple(judged)
+        seconds[name] = round(time.perf_counter() - started, 3)
     log.info("lead questions: %s", ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()))
     return ModelReading(roles, rep, source, view, criteria, facts, seconds, tuple(problems))
 
 
+MAX_CANDIDATES = 3
+
+
+def candidate_lines(view: TranscriptView, roles: dict[str, Role], name: str) -> list[tuple[PromptLine, str | None]]:
+    """The prospect lines the model is asked about for `name`, with the rep line before each: answers to the
+    rep's question on the criterion first, then lines with the criterion's words (most words first)."""
+    lines = [ln for ln in view.lines if ln.id != "..."]
+    is_rep = [roles.get(ln.utterance.speaker) == "rep" for ln in lines]
+    before: dict[str, str | None] = {}
+    answers: list[PromptLine] = []
+    for i, line in enumerate(lines):
+        if is_rep[i]:
+            continue
+        reps = [j for j in range(i - 1, -1, -1) if is_rep[j]]
+        before[line.id] = lines[reps[0]].text if reps else None
+        # an answer is one of the two lines right after the rep's question
+        if reps and i - reps[0] <= 2 and bant_rules.QUESTION_CUES[name].search(lines[reps[0]].text):
+            answers.append(line)
+    prospect = [(i, ln) for i, ln in enumerate(lines) if not is_rep[i]]
+    scored = sorted(((bant_rules.cue_count(name, ln.text), -i, ln.id) for i, ln in prospect), reverse=True)
+    by_id = {ln.id: ln for ln in lines}
+    cued = [by_id[lid] for count, _, lid in scored if count > 0]
+    chosen: list[PromptLine] = []
+    for line in [*answers, *cued]:
+        if all(line.id != c.id for c in chosen):
+            chosen.append(line)
+    return [(ln, before.get(ln.id)) for ln in chosen[:MAX_CANDIDATES]]
 # ---------------------------------------------------------------------------------------- finalize
 
 
@@ -344,14 +379,8 @@ def _line(view: TranscriptView, cited: str | None) -> PromptLine | None:
     return PromptLine(cited, utt, utt.text.strip()) if utt is not None else None
 
 
-def _answer_after(view: TranscriptView, rep_line: PromptLine, roles: dict[str, Role]) -> PromptLine | None:
-    """The prospect's line right after a rep line: the answer to the question the model cited."""
-    ids = [ln.id for ln in view.lines]
-    index = ids.index(rep_line.id) if rep_line.id in ids else -1
-    for line in view.lines[index + 1 : index + 3]:
-        if line.id != "..." and roles.get(line.utterance.speaker) != "rep":
-            return line
-    return None
+# Which of several judged lines speaks for the criterion when none states it: the most informative status.
+_STATUS_RANK: dict[CriterionStatus, int] = {"stated": 4, "delegated": 3, "negated": 2, "hedged": 1, "absent": 0}
 
 
 def _evidence(line: PromptLine, name: str) -> Evidence:
@@ -360,19 +389,52 @@ def _evidence(line: PromptLine, name: str) -> Evidence:
     return Evidence(utterance_id=utt.id, quote=quote, start=utt.start, end=utt.end)
 
 
-def _cited_line(reading: ModelReading, name: str, review: _Review) -> PromptLine | None:
-    answer = reading.criteria[name]
-    line = _line(reading.view, answer.line)
-    if answer.line is not None and line is None:
-        review.note(f"{name}: cited {answer.line}, no such line")
-        return None
-    if line is not None and reading.roles.get(line.utterance.speaker) == "rep":
-        # The model cited the rep's question; the prospect's reply right after it is what answers it.
-        answer_line = _answer_after(reading.view, line, reading.roles)
-        review.note(f"{name}: cited a rep line {line.id}, " + (
-            f"took the prospect's answer {answer_line.id}" if answer_line else "no prospect answer follows"))
-        return answer_line
-    return line
+def _model_pick(answers: Sequence[CriterionAnswer]) -> CriterionAnswer | None:
+    """The model's own verdict over its judged lines: the highest status, first line on ties."""
+    ranked = sorted(enumerate(answers), key=lambda t: (-_STATUS_RANK[t[1].status], t[0]))
+    return ranked[0][1] if ranked else None
+
+
+def _judge(reading: ModelReading, name: str, rules: frozenset[str], review: _Review) -> tuple[
+    CriterionStatus, PromptLine | None
+]:
+    """The criterion's status from the model's judged lines: the first "stated" that the checks confirm wins;
+    otherwise the most informative status among them (a lowered "stated" counts at its lowered value)."""
+    outcomes: list[tuple[CriterionStatus, PromptLine | None]] = []
+    for answer in reading.criteria.get(name, ()):
+        line = _line(reading.view, answer.line)
+        if line is None or reading.roles.get(line.utterance.speaker) == "rep":
+            continue
+        status, why = bant_rules.validate(name, answer.status, line.text, rules)
+        if status == "stated":
+            return status, line
+        if why:
+            review.note(f"{why} ({line.id})")
+        outcomes.append((status, line))
+    if not outcomes:
+        return "absent", None
+    status, line = max(outcomes, key=lambda t: _STATUS_RANK[t[0]])
+    return status, line if status != "absent" else None
+
+
+def _said_email(prospect_utts: Sequence[Utterance]) -> str | None:
+    """The first e-mail address the prospect gave, written or read out (the PII recogniser's own parser)."""
+    for utt in prospect_utts:
+        for hit in find_patterns(utt.text):
+            if hit.type == "EMAIL":
+                span = utt.text[hit.start : hit.end]
+                spoken_form = spoken.spoken_emails(span)
+                return (spoken_form[0] if spoken_form else span).lower()
+    return None
+
+
+def _said_phone(prospect_utts: Sequence[Utterance]) -> str | None:
+    """The first phone number the prospect gave, as digits (10 digits formatted 415-555-0192)."""
+    for utt in prospect_utts:
+        for hit in find_patterns(utt.text):
+            if hit.type == "PHONE":
+                return grounding.written_phone(spoken.digit_stream(utt.text[hit.start : hit.end]))
+    return None
 
 
 def _ground_contact(
@@ -390,26 +452,12 @@ def _ground_contact(
     checks = {
         "name": lambda v: grounding.phrase_grounded(v, utts),
         "company": lambda v: grounding.company_grounded(v, utts),
-        "email": lambda v: grounding.email_grounded(v, prospect_utts),
-        "phone": lambda v: grounding.phone_grounded(v, prospect_utts),
     }
     for key, check in checks.items():
         value = _clean(getattr(facts, key))
         if value is None:
             fields[key] = None
             continue
-        if key == "phone":
-            value = grounding.written_phone(value)
-        elif key == "email":
-            value = grounding.written_email(value)
-        if key in ("phone", "email") and not check(value):
-            # Read-out numbers and addresses are garbled by small models; repair from what the prospect said.
-            repair = grounding.closest_said_phone if key == "phone" else grounding.closest_said_email
-            said = repair(value, prospect_utts)
-            if said is not None:
-                review.note(f"contact {key} {value!r} misread by the model, taken from the transcript: {said!r}")
-                fields[key] = said
-                continue
         if not check(value):
             review.flag(f"contact {key} not found in transcript, dropped: {value!r}", PENALTY_FABRICATION)
             fields[key] = None
@@ -431,12 +479,13 @@ def _ground_contact(
         if better is not None and better != current:
             review.note(f"contact name taken from the introductions: {better!r}")
             fields["name"] = better
-    title = _clean(facts.title)
-    # Titles are paraphrased often ("I run ops" -> "Head of Operations"): keep when half the words were said.
-    if title and not grounding.phrase_grounded(title, prospect_utts, coverage=0.5):
-        review.note(f"contact title not said, dropped: {title!r}")
-        title = None
-    return Contact(title=title, **fields)
+    if fields.get("company") is None:
+        company = prospect_company_said(utts, roles)
+        if company and not any(grounding.same_name(company, c) for c in own):
+            review.note(f"contact company taken from the introductions: {company!r}")
+            fields["company"] = company
+    return Contact(name=fields.get("name"), company=fields.get("company"), title=prospect_title_said(prospect_utts),
+                   email=_said_email(prospect_utts), phone=_said_phone(prospect_utts))
 
 
 def _competitors(
@@ -482,18 +531,18 @@ def _model_lead(reading: ModelReading) -> Lead:
     statuses: dict[str, CriterionStatus] = {}
     amount = timeline = None
     for name in bant_rules.CRITERIA:
-        answer = reading.criteria[name]
-        line = _line(reading.view, answer.line)
-        evidence = (_evidence(line, name),) if line is not None else ()
-        statuses[name] = answer.status
-        items[name] = BantItem(present=answer.status == "stated", evidence=evidence, status=answer.status)
-        if line is not None and answer.status == "stated" and name == "budget":
+        answer = _model_pick(reading.criteria.get(name, ()))
+        status: CriterionStatus = answer.status if answer else "absent"
+        line = _line(reading.view, answer.line) if answer else None
+        evidence = (_evidence(line, name),) if line is not None and status != "absent" else ()
+        statuses[name] = status
+        items[name] = BantItem(present=status == "stated", evidence=evidence, status=status)
+        if line is not None and status == "stated" and name == "budget":
             amount = bant_rules.budget_amount(line.text)
-        if line is not None and answer.status == "stated" and name == "timeline":
+        if line is not None and status == "stated" and name == "timeline":
             timeline = bant_rules.timeline_phrase(line.text)
     facts = reading.facts
-    contact = Contact(name=_clean(facts.name), title=_clean(facts.title), company=_clean(facts.company),
-                      email=_clean(facts.email), phone=_clean(facts.phone))
+    contact = Contact(name=_clean(facts.name), company=_clean(facts.company))
     return Lead(
         score=_score(statuses, facts.next_step), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
         competitors=tuple(dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors)))),
@@ -540,12 +589,7 @@ def finalize(
     lines: dict[str, PromptLine | None] = {}
     statuses: dict[str, CriterionStatus] = {}
     for name in bant_rules.CRITERIA:
-        answer = reading.criteria[name]
-        line = _cited_line(reading, name, review)
-        status, why = bant_rules.validate(name, answer.status, line.text if line else None, active)
-        if why:
-            review.note(why, PENALTY_LOWERED)
-        lines[name], statuses[name] = line, status
+        statuses[name], lines[name] = _judge(reading, name, active, review)
     if "one_line" in active:
         # One line serves two confirmed criteria only if it has words of both ("forty grand, and it's my call").
         for name in bant_rules.CRITERIA:
@@ -555,7 +599,7 @@ def finalize(
             shared = [o for o in bant_rules.CRITERIA if o != name and statuses[o] == "stated" and lines[o] is not None
                       and lines[o].utterance.id == line.utterance.id]
             if shared and not bant_rules.has_cue(name, line.text):
-                statuses[name] = "hedged"
+                statuses[name] = "absent"
                 review.note(f"{name}: the cited line {line.id} is about {shared[0]}", PENALTY_LOWERED)
 
     items: dict[str, BantItem] = {}

@@ -1,15 +1,20 @@
-"""Narrow questions for the extraction LLM: one per BANT criterion, one for the facts, one for roles.
+"""Narrow questions for the extraction LLM: one per candidate line and BANT criterion, one for the facts, one
+for roles when the heuristics are unsure.
 
 A 1.5B model asked for a four-part judgement in one JSON object mixes the parts up (a job title cited as
 authority, a renewal date as the timeline). Asked one narrow question at a time, with a few short examples, it
-answers each well. Every question shares one prefix (this system prompt, then the numbered transcript), so
-llama.cpp reads the transcript once and each further question costs only its own few tokens plus the answer;
-the system prompt itself is cached across calls.
+answers each well. Every question starts with the same system prompt, which llama.cpp keeps cached, so a line
+question costs its own ~40 prompt tokens and a ~6-token answer (about 2 s on 2 cores).
 
-The model cites a line id and picks a kind of answer; it never writes a quote, an amount or a date (code takes
-those from the cited line). Asked for an abstract status (stated / hedged / ...) the 1.5B model answered
-"stated" to nearly everything on the dev split; concrete kinds, with the look-alikes named as kinds of their
-own, give it somewhere else to go. The examples below were written for the prompt, not taken from the
+E-mail addresses and phone numbers are not asked for: the recognisers read them from the prospect's lines
+(copying "four one five, five five five ..." cost the model more tokens than every other answer together).
+For BANT the model is shown one prospect line at a time (the candidates code picks: answers to the rep's
+question on the criterion, lines with its words) and names the kind of answer it gives; it never writes a quote,
+an amount or a date (code takes those from the line). Measured on the dev split: asked over the whole
+transcript, for a line id and an abstract status (stated / hedged / ...), the 1.5B model answered "stated" to
+nearly everything and cited wrong lines about half the time; asked about one line, with concrete kinds and the
+look-alikes (past spend, headcount, title, support fault, renewal) named as kinds of their own, it tells
+them apart. The examples below were written for the prompt, not taken from the
 evaluation data.
 """
 
@@ -24,10 +29,10 @@ from services.pipeline.types import CriterionStatus
 STATUSES: tuple[CriterionStatus, ...] = ("stated", "hedged", "negated", "delegated", "absent")
 NO_LINE = "none"
 
-SYSTEM_PROMPT = """You read sales call transcripts and answer ONE question about the call at a time.
+SYSTEM_PROMPT = """You read sales call transcripts and answer ONE question at a time.
 Lines look like [u7] PROSPECT: text. Only what the PROSPECT says counts; the REP's words never do.
-For BUDGET, AUTHORITY, NEED and TIMELINE answer {"line": id, "kind": k}: the id of the PROSPECT line that answers
-the question best ("none" if no line does), and the kind of answer that line gives.
+BUDGET, AUTHORITY, NEED and TIMELINE questions show one PROSPECT line (after the REP line before it) and ask
+which kind of answer that PROSPECT line gives: reply {"kind": k}.
 
 BUDGET kinds:
 amount = money they have or will spend on this: "We've got about forty grand set aside for this."
@@ -76,17 +81,17 @@ KINDS: dict[str, dict[str, CriterionStatus]] = {
                  "renewal": "absent", "not_said": "absent"},
 }
 
-# Questions appended after the transcript (the varying suffix of the prompt).
+# Questions appended after the excerpt (the varying suffix of the prompt).
 CRITERION_QUESTIONS: dict[str, str] = {
-    "budget": "Question BUDGET: what does the prospect say about money for this purchase?",
-    "authority": "Question AUTHORITY: what does the prospect say about who makes the buying decision?",
-    "need": "Question NEED: what problem does the prospect say they have?",
-    "timeline": "Question TIMELINE: what does the prospect say about when they want to buy or go live?",
+    "budget": "Question BUDGET: what kind of BUDGET answer is the PROSPECT's line?",
+    "authority": "Question AUTHORITY: what kind of AUTHORITY answer is the PROSPECT's line?",
+    "need": "Question NEED: what kind of NEED answer is the PROSPECT's line?",
+    "timeline": "Question TIMELINE: what kind of TIMELINE answer is the PROSPECT's line?",
 }
 FACTS_QUESTION = (
-    "Question FACTS: give the PROSPECT's own full name, job title, company, email and phone as said in the call "
-    "(the rep's name and company are not the prospect's; null if not said), every other vendor or tool the "
-    "prospect uses, tried, or is comparing (as said), and the agreed next step."
+    "Question FACTS: give the PROSPECT's own full name and company as said in the call (the rep's name and "
+    "company are not the prospect's; null if not said), every other vendor or tool the prospect uses, tried, or "
+    "is comparing (as said), and the agreed next step."
 )
 ROLES_QUESTION = "Question ROLES: which speaker is the salesperson (the rep who is selling)?"
 
@@ -103,18 +108,15 @@ def _nullable(max_length: int) -> dict[str, Any]:
     return {"anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}]}
 
 
-def criterion_question(name: str, citable: Sequence[str]) -> Question:
-    """{"line": <prospect line id or none>, "kind": ...}: the line first, so the kind is judged on it."""
+def line_question(name: str) -> Question:
+    """{"kind": ...} for one prospect line: the narrowest question, the one the 1.5B model answers best."""
     schema = {
         "type": "object",
-        "properties": {
-            "line": {"type": "string", "enum": [*citable, NO_LINE]},
-            "kind": {"type": "string", "enum": list(KINDS[name])},
-        },
-        "required": ["line", "kind"],
+        "properties": {"kind": {"type": "string", "enum": list(KINDS[name])}},
+        "required": ["kind"],
         "additionalProperties": False,
     }
-    return Question(name, CRITERION_QUESTIONS[name], schema, max_tokens=40)
+    return Question(name, CRITERION_QUESTIONS[name], schema, max_tokens=16)
 
 
 def facts_question() -> Question:
@@ -122,17 +124,14 @@ def facts_question() -> Question:
         "type": "object",
         "properties": {
             "name": _nullable(60),
-            "title": _nullable(60),
             "company": _nullable(60),
-            "email": _nullable(80),
-            "phone": _nullable(40),
             "competitors": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 5},
             "next_step": _nullable(80),
         },
-        "required": ["name", "title", "company", "email", "phone", "competitors", "next_step"],
+        "required": ["name", "company", "competitors", "next_step"],
         "additionalProperties": False,
     }
-    return Question("facts", FACTS_QUESTION, schema, max_tokens=160)
+    return Question("facts", FACTS_QUESTION, schema, max_tokens=120)
 
 
 def roles_question(labels: Sequence[str]) -> Question:
@@ -150,4 +149,17 @@ def messages_for(transcript: str, question: Question) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": f"Transcript:\n{transcript}\n\n{question.text}"},
+    ]
+
+
+def excerpt(before: str | None, line_id: str, line_text: str) -> str:
+    """The REP line before a prospect line (context for "yes, that's right"), then the line itself."""
+    head = f"REP: {before}\n" if before else ""
+    return f"{head}[{line_id}] PROSPECT: {line_text}"
+
+
+def line_messages(excerpt_text: str, question: Question) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": f"Excerpt:\n{excerpt_text}\n\n{question.text}"},
     ]

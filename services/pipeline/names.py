@@ -58,3 +58,36 @@ def prospect_names_said(utterances: Sequence[Utterance], roles: dict[str, Role])
         if not any(name == o or (" " in o and name in o.split()) for o in out):
             out.append(name)
     return out
+
+
+_COMPANY = r"(?P<company>[A-Z][\w&'\-]*(?: (?:[A-Z][\w&'\-]*|of|and|&))*)"
+_SELF_COMPANY = re.compile(
+    rf"\b(?:[Ii]'m|[Ii] am|[Ww]e're|[Ww]e are|[Ii] work|[Tt]his is \w+(?: \w+)?|\w+ here|[Cc]alling)\s+"
+    rf"(?:(?:the|a|an)\s+[\w\s]{{0,40}}?\s+)?(?:with|from|at|over at|for)\s+{_COMPANY}"
+)
+_TITLE = re.compile(
+    r"\b(?:[Ii]'m|[Ii] am)\s+(?:the|a|an)\s+(?P<title>(?:[\w\-]+\s+){0,4}?(?:manager|director|head of \w+|vp|"
+    r"lead|officer|owner|founder|partner|president|coordinator|analyst|engineer|administrator|supervisor|"
+    r"specialist|controller|buyer|executive|cto|cfo|ceo|coo)(?: of [\w ]{1,30}?)?)(?=\s+(?:at|for|with|of|here)\b|"
+    r"[,.!?]|$)",
+)
+
+
+def prospect_company_said(utterances: Sequence[Utterance], roles: dict[str, Role]) -> str | None:
+    """The company the prospect says they are with ("I'm with Riverstone Homes", "Hannah here from Pinecrest")."""
+    for utt in utterances:
+        if roles.get(utt.speaker) == "rep":
+            continue
+        match = _SELF_COMPANY.search(utt.text)
+        if match:
+            return re.split(r"[.,;!?](?:\s|$)", match.group("company"))[0].strip()
+    return None
+
+
+def prospect_title_said(prospect_utts: Sequence[Utterance]) -> str | None:
+    """The job title the prospect gives themselves ("I'm the operations director at ...")."""
+    for utt in prospect_utts:
+        match = _TITLE.search(utt.text)
+        if match:
+            return match.group("title").strip()
+    return None
