@@ -89,7 +89,9 @@ class LlmSettings(BaseModel):
     served_model: str = Field("parley-extractor", description="model name sent to the server (backend=openai)")
     n_threads: int = Field(2, ge=1, description="llama.cpp generation threads")
     n_ctx: int = Field(8192, ge=1024, description="context window (tokens); longer calls are condensed")
-    max_tokens: int = Field(900, ge=64, description="most tokens the extraction answer may use")
+    max_tokens: int = Field(
+        256, ge=32, description="most tokens one extraction answer may use (a line answer needs ~8, the facts ~60)"
+    )
     temperature: float = Field(0.0, description="0 = deterministic extraction")
     seed: int = Field(7, description="sampling seed")
     request_timeout_s: float = Field(600.0, description="HTTP timeout for backend=openai")

@@ -95,6 +95,12 @@ _NO_NEED = re.compile(
     r"nothing(?:'s| is) broken|(?:just|only|mostly) (?:curious|looking|browsing))\b",
     re.IGNORECASE,
 )
+# "We're just exploring whether there's a problem to solve": a need held open is a hedged need.
+_NEED_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|not sure|unsure|whether|exploring|might|could be|just (?:looking|curious|browsing)|"
+    r"if there(?:'s| is)|wondering)\b",
+    re.IGNORECASE,
+)
 _HEDGE = re.compile(
     r"\b(?:maybe|probably|perhaps|might|not sure|unsure|possibly|some|roughly|ballpark|depends|haven't decided|"
     r"no number|not (?:yet|approved|fixed|final)|tbd|to be decided|hopefully|ideally|sometime|at some point)\b",
@@ -202,6 +208,8 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
     if name == "need" and "need_words" in rules:
         if _NO_NEED.search(quote):
             return "negated", "need: the prospect says what they have works"
+        if _NEED_HEDGE.search(quote):
+            return "hedged", "need: the prospect is not sure there is a problem"
         if not has_cue(name, quote):
             return _lowered(name, quote, "need: the cited line names no problem")
     return "stated", None

@@ -197,7 +197,8 @@ def _ask(chat: ChatModel, transcript: str, question: Question, settings: Setting
             messages[-1]["content"] += "\nReply with one complete JSON object only."
         try:
             text = chat.complete_json(
-                messages, question.schema, max_tokens=question.max_tokens * attempt, temperature=llm.temperature,
+                messages, question.schema, max_tokens=min(question.max_tokens * attempt, llm.max_tokens),
+                temperature=llm.temperature,
                 seed=llm.seed + attempt - 1,  # a different seed so a sampled answer is not the same failure again
             )
         except ParleyError:
@@ -647,7 +648,7 @@ def finalize(
     return LeadExtraction(lead=lead, model_lead=_model_lead(reading), reading=reading, roles=dict(roles))
 
 
-def _empty_lead(reason: str) -> Lead:
+def empty_lead(reason: str) -> Lead:
     return Lead(
         score="cold", confidence=0.0,
         bant=Bant(**{n: BantItem(present=False, status="absent") for n in bant_rules.CRITERIA}),
@@ -680,7 +681,7 @@ def extract_lead(
 ) -> Lead:
     """Score the call's lead. Raises ExtractionError when the model cannot be called."""
     done = extract_lead_detailed(utterances, chat, settings, context=context, entities=entities)
-    return done.lead if done is not None else _empty_lead("empty transcript: nothing was said")
+    return done.lead if done is not None else empty_lead("empty transcript: nothing was said")
 
 
 def apply_roles(utterances: Sequence[Utterance], roles: dict[str, Role]) -> tuple[Utterance, ...]:

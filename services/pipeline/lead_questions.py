@@ -55,7 +55,7 @@ NEED kinds:
 problem = a specific problem the product would fix: "We lose hours every week copying call notes by hand."
 maybe = unsure they need it, just curious: "Not sure we need it, just looking around."
 no_need = happy with what they have: "Our current setup works fine."
-support = a fault in a product they already use (a support call): "The export button stopped working."
+support = a fault in the REP's own product that they already use (a support call): "Your export button stopped working."
 not_said = no problem named.
 
 TIMELINE kinds:

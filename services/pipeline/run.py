@@ -169,10 +169,13 @@ def run_call_detailed(
         if not stereo:
             words = assign_speakers(words, diarization.turns)
         utterances = build_utterances(words)
-        from services.pipeline.roles import assign_roles
+        if not (options.extract_lead and utterances):
+            # Without a lead the heuristics are the only judge of roles; with one, the extraction decides them
+            # (asking the model when the heuristics are unsure) and the utterances get the same roles.
+            from services.pipeline.roles import assign_roles
 
-        roles = assign_roles(utterances)
-        utterances = tuple(u.model_copy(update={"role": roles.get(u.speaker, "unknown")}) for u in utterances)
+            roles = assign_roles(utterances)
+            utterances = tuple(u.model_copy(update={"role": roles.get(u.speaker, "unknown")}) for u in utterances)
 
     with clock.stage("nlp", "entities, PII redaction, sentiment"):
         from services.pipeline.nlp import analyse
@@ -184,10 +187,17 @@ def run_call_detailed(
     lead: Lead | None = None
     if options.extract_lead and utterances:
         with clock.stage("extraction", "scoring the lead with the local LLM"):
-            from services.pipeline.extract import extract_lead
+            from services.pipeline.extract import apply_roles, extract_lead_detailed
 
             context = options.lead_context(settings.lead.tracked_competitors)
-            lead = extract_lead(utterances, models.chat, settings, context=context, entities=entities)
+            done = extract_lead_detailed(utterances, models.chat, settings, context=context, entities=entities)
+            if done is not None:
+                lead = done.lead
+                utterances = apply_roles(utterances, done.roles)
+            else:  # nothing was said: the empty lead, no model loaded
+                from services.pipeline.extract import empty_lead
+
+                lead = empty_lead("empty transcript: nothing was said")
             used.append("llm")
 
     clock.seconds["total"] = round(time.perf_counter() - started, 3)
