@@ -87,3 +87,30 @@ def merge_competitors(
         if key and key not in excluded and not any(key in e or e in key for e in excluded if len(e) > 3):
             out.setdefault(key, name)
     return tuple(out.values())
+
+
+_NUMBER_WORD = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand)\b",
+    re.IGNORECASE,
+)
+
+
+def said_as_name(name: str, prospect: Sequence[Utterance]) -> bool:
+    """Did the prospect say `name` as a proper name: capitalised, not just because a sentence starts with it?
+
+    Counts and amounts are never names ("Twenty-five users" was offered as a competitor)."""
+    if _NUMBER_WORD.search(name) or not name.strip():
+        return False
+    pattern = re.compile(r"(?<![\w])" + r"\s*".join(re.escape(w) for w in name.split()) + r"(?![\w])", re.IGNORECASE)
+    for utt in prospect:
+        for match in pattern.finditer(utt.text):
+            said = match.group()
+            if not said[:1].isupper():
+                continue
+            before = utt.text[: match.start()].rstrip()
+            if before and before[-1] not in ".!?":
+                return True  # capitalised inside a sentence
+            if sum(1 for w in said.split() if w[:1].isupper()) >= 2 or any(c.isupper() for c in said[1:]):
+                return True  # "Microsoft Dynamics", "HubSpot" at the start of a sentence
+    return False

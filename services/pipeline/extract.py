@@ -32,6 +32,7 @@ from services.pipeline.competitors import (
     is_named_organisation,
     merge_competitors,
     passing_mentions,
+    said_as_name,
     tracked_mentions,
     used_organisations,
 )
@@ -506,10 +507,13 @@ def _competitors(
             review.note(f"competitor {comp!r} is a party to the call, dropped")
         elif not grounding.company_grounded(comp, prospect_utts):
             review.note(f"competitor not said by the prospect, dropped: {comp!r}")
-        elif entities and not is_named_organisation(comp, entities, context.competitors):
-            # Said is not enough ("desk phones", "spreadsheets" were offered): it must be a named organisation
-            # or product the NER found, or one the team tracks.
+        elif not (is_named_organisation(comp, entities, context.competitors) or said_as_name(comp, prospect_utts)):
+            # Said is not enough ("desk phones", "80 people now" were offered): it must be a named organisation
+            # or product the NER found, one the team tracks, or said as a name (capitalised inside a sentence:
+            # spaCy's small model misses most software brands).
             review.note(f"competitor {comp!r} is not a named organisation, dropped")
+        elif contact.name and grounding.same_name(comp, contact.name):
+            review.note(f"competitor {comp!r} is the contact's name, dropped")
         else:
             named.append(comp)
     detected = (tracked_mentions(context.competitors, prospect_utts) + used_organisations(entities, prospect_utts)

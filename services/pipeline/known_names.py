@@ -106,7 +106,13 @@ def _matches_any(value: str, known: Sequence[str], threshold: float) -> bool:
     return snap_name(value, known, threshold=threshold) is not None
 
 
-def snap_lead(lead: Lead, context: CallContext, *, threshold: float = DEFAULT_THRESHOLD) -> Lead:
+# Competitors snap to the team's short tracked list, where a near miss has few neighbours: "Choros" (ASR) is
+# 83 from "Chorus". People and accounts keep the stricter threshold.
+COMPETITOR_THRESHOLD = 80.0
+
+
+def snap_lead(lead: Lead, context: CallContext, *, threshold: float = DEFAULT_THRESHOLD,
+              competitor_threshold: float = COMPETITOR_THRESHOLD) -> Lead:
     """A new Lead with contact.name, contact.company and competitors snapped to the context's known names;
     each change recorded in `name_corrections` (after any the lead already holds). Pure: `lead` is untouched."""
     if context.empty:
@@ -114,10 +120,10 @@ def snap_lead(lead: Lead, context: CallContext, *, threshold: float = DEFAULT_TH
     corrections: list[NameCorrection] = list(lead.name_corrections)
     notes: list[str] = []
 
-    def snap(field: str, value: str | None, known: Sequence[str]) -> str | None:
+    def snap(field: str, value: str | None, known: Sequence[str], cutoff: float = threshold) -> str | None:
         if value is None:
             return None
-        hit = snap_name(value, known, threshold=threshold)
+        hit = snap_name(value, known, threshold=cutoff)
         if hit is None:
             return value
         name, score = hit
@@ -142,7 +148,7 @@ def snap_lead(lead: Lead, context: CallContext, *, threshold: float = DEFAULT_TH
         if _matches_any(heard, not_competitors, threshold):
             notes.append(f"competitor is the vendor, its product or the prospect, dropped: {heard!r}")
             continue
-        snapped = snap("competitors", heard, context.competitors)
+        snapped = snap("competitors", heard, context.competitors, competitor_threshold)
         if snapped and fold(snapped) not in {fold(c) for c in competitors}:
             competitors.append(snapped)
 

@@ -33,3 +33,16 @@ def test_organisations_need_a_usage_cue():
 def test_merge_drops_duplicates_and_call_parties():
     merged = merge_competitors(["Salesforce", "Acme Corp"], ["Sales Force", "Oracle"], exclude=["Acme Corp", ""])
     assert merged == ("Salesforce", "Oracle")
+
+
+def test_said_as_name_needs_a_capital_inside_a_sentence_and_no_numbers() -> None:
+    from services.pipeline.competitors import said_as_name
+    from services.pipeline.types import Utterance
+
+    said = [Utterance(id="u1", start=0, end=1, speaker="B", text="Twenty-five users. Doesn't Modjo do this too? "
+                      "We keep other vendor quotes. HubSpot was fine.")]
+    assert said_as_name("Modjo", said)
+    assert said_as_name("HubSpot", said)  # sentence start, but an inner capital
+    assert not said_as_name("Twenty-five users", said)
+    assert not said_as_name("Other Vendor", said)  # said in lower case
+    assert not said_as_name("Zendesk", said)  # not said at all

@@ -160,3 +160,16 @@ def test_snap_lead_result_round_trips_as_json():
     lead = _lead(contact=Contact(name="Dana Reyez"), competitors=("sales force",))
     out = snap_lead(lead, CTX)
     assert Lead.model_validate_json(out.model_dump_json()) == out
+
+
+def test_competitor_near_miss_snaps_to_the_tracked_list() -> None:
+    from services.pipeline.known_names import snap_lead
+    from services.pipeline.lead_context import CallContext
+    from services.pipeline.types import Bant, BantItem, Contact, Lead
+
+    item = BantItem(present=False)
+    lead = Lead(score="cold", confidence=0.9, bant=Bant(budget=item, authority=item, need=item, timeline=item),
+                contact=Contact(), competitors=("Choros",))
+    snapped = snap_lead(lead, CallContext(competitors=("Chorus", "Gong")))
+    assert snapped.competitors == ("Chorus",)
+    assert snapped.name_corrections[0].heard == "Choros"
