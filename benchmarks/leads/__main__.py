@@ -1,4 +1,4 @@
-"""Command line: generate | run | report | audio (see benchmarks/leads/__init__.py)."""
+"""Command line: generate | run | report | ablate | audio (see benchmarks/leads/__init__.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from pathlib import Path
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.leads")
     sub = p.add_subparsers(dest="command", required=True)
-    for name in ("generate", "run", "report", "audio"):
+    for name in ("generate", "run", "report", "ablate", "audio"):
         s = sub.add_parser(name)
         s.add_argument("--split", choices=("dev", "test"), default="test" if name != "generate" else "dev")
         s.add_argument("--n", type=int, default=12 if name == "audio" else 200)
         s.add_argument("--seed", type=int, default=1)
         s.add_argument("--out", required=True)
-        if name in ("run", "report"):
+        if name in ("run", "report", "ablate"):
             s.add_argument("--limit", type=int, default=None)
             s.add_argument("--report-dir", default="benchmarks/results")
         if name in ("run", "report"):
@@ -55,6 +55,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = {"split": args.split, "n": args.n, "seed": args.seed, "limit": args.limit,
                 "date": date.today().isoformat(), "machine": machine_tag(), "oracle": args.oracle}
         print(f"wrote {write_outputs(cases, predictions, meta, report_dir=Path(args.report_dir))}")
+    elif args.command == "ablate":
+        from benchmarks.leads.ablation import ablate, append_to_report
+        from benchmarks.leads.generate import generate
+        from benchmarks.leads.report import machine_tag
+
+        cases = generate(args.split, args.n, args.seed)[: args.limit]
+        results = ablate(cases, out, args.split)
+        report = Path(args.report_dir) / f"{date.today().isoformat()}-{machine_tag()}-leads-{args.split}.md"
+        if report.exists():
+            append_to_report(report, results)
+            print(f"appended the rule ablation to {report}")
+        else:
+            from benchmarks.leads.ablation import render
+
+            print(render(results))
     else:
         from benchmarks.leads.audio import render_cases
 
