@@ -268,3 +268,19 @@ def test_oracle_through_the_real_read_call_and_finalize(tmp_path: Path) -> None:
     assert all(model["criteria"][c]["f1"] is None or model["criteria"][c]["f1"] >= 0.75 for c in CRITERIA)
     assert model["citations"]["overall"]["rate"] in (1.0, None)
     assert summary["metrics"]["final_context"]["tier"]["n"] == 12
+
+
+def test_rule_ablation_from_cached_answers(tmp_path: Path) -> None:
+    """Cached model answers re-finalized with each rule off; no model call, one row per rule set."""
+    from benchmarks.leads.ablation import ablate, append_to_report, render
+    from benchmarks.leads.oracle import OracleBackend
+    from services.pipeline import bant_rules
+
+    report = run_leads("dev", 6, 3, tmp_path / "out", backend=OracleBackend(), report_dir=tmp_path / "results",
+                       oracle=True)
+    cases = generate("dev", 6, 3)
+    results = ablate(cases, tmp_path / "out", "oracle-dev", backend=OracleBackend())
+    assert set(results) == {"all rules", "no rules", *(f"without {r}" for r in bant_rules.RULES)}
+    assert all(m["n"] == 6 for m in results.values())
+    append_to_report(report, results)
+    assert "## Rule ablation" in report.read_text() and "| without lookalike |" in render(results)
