@@ -1,4 +1,4 @@
-"""Command line: generate | run | report | ablate | audio (see benchmarks/leads/__init__.py)."""
+"""Command line: generate | run | report | ablate | audio | audio-eval (see benchmarks/leads/__init__.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.leads")
     sub = p.add_subparsers(dest="command", required=True)
-    for name in ("generate", "run", "report", "ablate", "audio"):
+    for name in ("generate", "run", "report", "ablate", "audio", "audio-eval"):
         s = sub.add_parser(name)
         s.add_argument("--split", choices=("dev", "test"), default="test" if name != "generate" else "dev")
         s.add_argument("--n", type=int, default=12 if name == "audio" else 200)
@@ -55,6 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         meta = {"split": args.split, "n": args.n, "seed": args.seed, "limit": args.limit,
                 "date": date.today().isoformat(), "machine": machine_tag(), "oracle": args.oracle}
         print(f"wrote {write_outputs(cases, predictions, meta, report_dir=Path(args.report_dir))}")
+    elif args.command == "audio-eval":
+        from benchmarks.leads.audio_eval import evaluate_audio, render
+
+        summary = evaluate_audio(out)
+        text = render(summary)
+        (out / "e2e-summary.json").write_text(json.dumps(summary, indent=1, default=str))
+        (out / "e2e-report.md").write_text(text)
+        print(text)
     elif args.command == "ablate":
         from benchmarks.leads.ablation import ablate, append_to_report
         from benchmarks.leads.generate import generate

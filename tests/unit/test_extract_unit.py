@@ -478,3 +478,9 @@ def test_llama_cpp_backend_needs_a_path(tmp_path) -> None:  # noqa: ANN001
         LlamaCppChat.load(tmp_path / "missing.gguf", LlmSettings())
 
 
+
+
+def test_summary_is_built_from_the_validated_fields(settings: Settings) -> None:
+    lead = extract_lead(sales_call(), FakeChat(), settings)
+    assert lead.summary.startswith("Hot lead: Dana Reyes (Northwind Logistics)")
+    assert "budget $40,000" in lead.summary and "Next step: proposal and demo on Thursday." in lead.summary

@@ -1,0 +1,108 @@
+"""End-to-end lead figures: rendered telephone audio (benchmarks/leads/audio.py) through the whole pipeline.
+
+    python -m benchmarks.leads audio --split test --n 12 --out DIR     # render once
+    python -m benchmarks.leads audio-eval --out DIR                    # ASR + diarization + NLP + extraction
+
+Each call runs `run_call` as `parley run` does, with no known names (the headline) and again scored with the
+case's known names snapped in (finalize only, the model is not asked twice). Tier and CRM field accuracy are
+scored like the text-level report; citations are not (audio utterance ids are not the text lines).
+Results are cached per call in DIR/e2e/<id>.json, so a killed run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.leads.case import LeadCase
+from benchmarks.leads.metrics import evaluate
+
+
+def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str, Any]:
+    from services.pipeline.extract import finalize, read_call
+    from services.pipeline.options import CallOptions
+    from services.pipeline.run import run_call_detailed
+
+    started = time.perf_counter()
+    output = run_call_detailed(flac, CallOptions(extract_lead=False), models=models, settings=settings)
+    result = output.result
+    # As in `parley run` with a lead: roles are left to the extraction (heuristics, or the model when unsure).
+    utterances = tuple(u.model_copy(update={"role": "unknown"}) for u in result.utterances)
+    entities = result.entities
+    reading = read_call(utterances, models.chat, settings)
+    plain = finalize(reading, utterances, settings, entities=entities)
+    with_context = finalize(reading, utterances, settings, entities=entities, context=case.context)
+    return {
+        "id": case.id,
+        "final": plain.lead.model_dump(mode="json"),
+        "final_context": with_context.lead.model_dump(mode="json"),
+        "timings": dict(result.timings),
+        "llm_seconds": dict(reading.seconds),
+        "wall_s": round(time.perf_counter() - started, 3),
+        "duration_s": result.audio.duration_s,
+    }
+
+
+def evaluate_audio(out_dir: Path) -> dict[str, Any]:
+    from services.pipeline.run import ModelManager
+    from services.settings import get_settings
+
+    settings = get_settings()
+    models = ModelManager(settings)
+    cache = out_dir / "e2e"
+    cache.mkdir(parents=True, exist_ok=True)
+    records: list[tuple[LeadCase, dict[str, Any]]] = []
+    try:
+        for case_path in sorted(out_dir.glob("*.case.json")):
+            case = LeadCase.from_dict(json.loads(case_path.read_text()))
+            path = cache / f"{case.id}.json"
+            if path.exists():
+                record = json.loads(path.read_text())
+            else:
+                record = _run_one(out_dir / f"{case.id}.flac", case, models, settings)
+                path.write_text(json.dumps(record, indent=1))
+            records.append((case, record))
+            print(f"[leads audio] {case.id} {record['wall_s']:.0f}s for {record['duration_s']:.0f}s of audio "
+                  f"truth={case.truth.tier} final={record['final']['score']}", file=sys.stderr, flush=True)
+    finally:
+        models.unload()
+    return {
+        "n": len(records),
+        "audio_s": round(sum(r["duration_s"] for _, r in records), 1),
+        "final": evaluate((c, r["final"]) for c, r in records),
+        "final_context": evaluate((c, r["final_context"]) for c, r in records),
+        "seconds": {k: round(sum(r["timings"].get(k, 0.0) for _, r in records) / max(1, len(records)), 1)
+                    for k in ("asr", "diarization", "nlp", "total")},
+        "llm_seconds": round(sum(sum(r["llm_seconds"].values()) for _, r in records) / max(1, len(records)), 1),
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{100 * x:.1f}%"
+
+    lines = [
+        "## End to end: the same kind of calls as telephone audio",
+        "",
+        f"{summary['n']} test-split cases rendered by benchmarks/leads/audio.py (flite voices, 8 kHz u-law), "
+        f"{summary['audio_s']:.0f} s of audio, through ASR, diarization, NLP and extraction.",
+        "",
+        "| metric | final | final + context |",
+        "| --- | --- | --- |",
+        f"| tier accuracy | {pct(summary['final']['tier']['accuracy'])} | "
+        f"{pct(summary['final_context']['tier']['accuracy'])} |",
+        f"| CRM field accuracy | {pct(summary['final']['fields']['overall']['accuracy'])} | "
+        f"{pct(summary['final_context']['fields']['overall']['accuracy'])} |",
+        f"| invented-field rate | {pct(summary['final']['invented']['overall']['rate'])} | "
+        f"{pct(summary['final_context']['invented']['overall']['rate'])} |",
+    ]
+    for field, v in summary["final"]["fields"]["per_field"].items():
+        w = summary["final_context"]["fields"]["per_field"][field]
+        lines.append(f"| {field} | {pct(v['accuracy'])} of {v['total']} | {pct(w['accuracy'])} of {w['total']} |")
+    s = summary["seconds"]
+    lines += ["", f"Mean seconds per call: ASR {s['asr']}, diarization {s['diarization']}, NLP {s['nlp']}, "
+              f"lead questions {summary['llm_seconds']}.", ""]
+    return "\n".join(lines)
