@@ -31,8 +31,8 @@ def tracked_mentions(tracked: Iterable[str], prospect: Sequence[Utterance]) -> l
     return [name for name in dict.fromkeys(tracked) if squash(name) and squash(name) in said]
 
 
-def used_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance]) -> list[str]:
-    """ORG/PRODUCT entities in prospect utterances that also carry a usage cue ("we use X today")."""
+def _cued_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance], cue: re.Pattern[str]) -> list[str]:
+    """ORG/PRODUCT entities in prospect utterances with `cue` within a few words of them."""
     texts = {u.id: u.text for u in prospect}
     found = []
     for entity in entities:
@@ -40,32 +40,19 @@ def used_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance]
         if text is None or entity.type not in ("ORG", "PRODUCT"):
             continue
         window = text[max(0, entity.char_start - 40) : entity.char_end + 25]
-        if _USAGE_CUE.search(window):
+        if cue.search(window):
             found.append(entity.text.strip(" .,"))
     return list(dict.fromkeys(found))
 
 
-# Competitors named in passing: a past trial, a parallel evaluation, a comparison.
-_PASSING_CUE = re.compile(
-    r"\b(?:trial\w*|tested|demo(?:ed|'d)? (?:of|from)|a demo|quote from|proposal from|talked to|spoke (?:to|with)|"
-    r"also (?:looking at|considering|talking to)|considering|shortlist\w*|versus|vs|instead of|compared? (?:to|with)|"
-    r"like|than|other vendors?|alternatives?|options?|went with|left|dropped|cancel\w*|moved (?:off|away from))\b",
-    re.IGNORECASE,
-)
+def used_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance]) -> list[str]:
+    """ORG/PRODUCT entities in prospect utterances that also carry a usage cue ("we use X today")."""
+    return _cued_organisations(entities, prospect, _USAGE_CUE)
 
 
 def passing_mentions(entities: Sequence[Entity], prospect: Sequence[Utterance]) -> list[str]:
     """ORG/PRODUCT entities the prospect names in passing as an alternative (tried, compared, also considering)."""
-    texts = {u.id: u.text for u in prospect}
-    found = []
-    for entity in entities:
-        text = texts.get(entity.utterance_id)
-        if text is None or entity.type not in ("ORG", "PRODUCT"):
-            continue
-        window = text[max(0, entity.char_start - 40) : entity.char_end + 25]
-        if _PASSING_CUE.search(window):
-            found.append(entity.text.strip(" .,"))
-    return list(dict.fromkeys(found))
+    return _cued_organisations(entities, prospect, _PASSING_CUE)
 
 
 def is_named_organisation(name: str, entities: Sequence[Entity], tracked: Sequence[str]) -> bool:
