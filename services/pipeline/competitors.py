@@ -50,6 +50,15 @@ def used_organisations(entities: Sequence[Entity], prospect: Sequence[Utterance]
     return _cued_organisations(entities, prospect, _USAGE_CUE)
 
 
+# Competitors named in passing: a past trial, a parallel evaluation, a comparison.
+_PASSING_CUE = re.compile(
+    r"\b(?:trial\w*|tested|demo(?:ed|'d)? (?:of|from)|a demo|quote from|proposal from|talked to|spoke (?:to|with)|"
+    r"also (?:looking at|considering|talking to)|considering|shortlist\w*|versus|vs|instead of|compared? (?:to|with)|"
+    r"like|than|other vendors?|alternatives?|options?|went with|left|dropped|cancel\w*|moved (?:off|away from))\b",
+    re.IGNORECASE,
+)
+
+
 def passing_mentions(entities: Sequence[Entity], prospect: Sequence[Utterance]) -> list[str]:
     """ORG/PRODUCT entities the prospect names in passing as an alternative (tried, compared, also considering)."""
     return _cued_organisations(entities, prospect, _PASSING_CUE)
