@@ -69,7 +69,6 @@ class PipelineBackend:
 
     def predict(self, case: LeadCase) -> dict[str, Any]:
         """The cached record of one case: each condition's lead (JSON) and the LLM seconds per question."""
-        from services.pipeline.lead_context import CallContext
 
         self._load()
         assert self.parse and self.analyse and self.read_call and self.finalize
