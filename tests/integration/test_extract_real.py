@@ -94,7 +94,7 @@ def test_real_model_is_not_fooled_by_lookalikes(chat) -> None:  # noqa: ANN001
     done = extract_lead_detailed(_call(LOOKALIKES), model, settings)
     assert done is not None
     lead = done.lead
-    log.warning("look-alike call: model %s; final %s", {k: v.status for k, v in done.reading.criteria.items()},
+    log.warning("look-alike call: model %s; final %s", {k: [a.kind for a in v] for k, v in done.reading.criteria.items()},
                 lead.model_dump_json())
     assert not lead.bant.budget.present  # a past purchase and a headcount are not a budget
     assert not lead.bant.authority.present  # "up to my director, I can't sign"
