@@ -71,7 +71,7 @@ def test_parley_serve_delivers_signed_webhook_with_real_result(tmp_path):
             view = client.get(f"/v1/calls/{call_id}").json()
             assert view["status"] == "succeeded"
             result = view["result"]
-            assert result["schema_version"] == "1.0" and len(result["speakers"]) == 2
+            assert result["schema_version"] == "1.1" and len(result["speakers"]) == 2
             text = " ".join(w["text"] for w in result["words"]).lower()
             assert "northwind" in text.replace("north wind", "northwind")
     finally:

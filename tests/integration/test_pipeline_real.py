@@ -70,7 +70,7 @@ def test_result_contract_round_trips_and_reports_progress(sample_run):
     output, stages = sample_run
     result = output.result
     assert CallResult.model_validate_json(result.model_dump_json()) == result
-    assert result.schema_version == "1.0" and result.language == "en"
+    assert result.schema_version == "1.1" and result.language == "en"
     assert result.lead is None
     for stage in ("decode", "asr", "diarization", "alignment", "nlp"):
         assert (stage, 0.0) in stages and (stage, 1.0) in stages
