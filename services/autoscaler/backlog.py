@@ -110,7 +110,7 @@ def database_reader(settings: Settings, *, unknown_duration_s: float) -> Callabl
     if engine.dialect.name == "sqlite":
         # One SELECT needs no BEGIN IMMEDIATE: that takes SQLite's write lock, which workers claiming jobs
         # need. Without it the statement reads one consistent WAL snapshot on its own. (This engine is ours.)
-        event.remove(engine, "begin", db._sqlite_begin)  # noqa: SLF001
+        event.remove(engine, "begin", db._sqlite_begin)
     sessions = sessionmaker(engine)
 
     def read() -> Backlog:

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field, replace
 from benchmarks.cost import Hardware
 from services.autoscaler.policy import STAGES, Stage
 from services.autoscaler.settings import AutoscalerSettings
-from services.autoscaler.throughput import HARDWARE, HardwareKind, figure, replica_compute_s_per_audio_s
+from services.autoscaler.throughput import (
+    HARDWARE,
+    HardwareKind,
+    figure,
+    replica_compute_s_per_audio_s,
+)
 from services.autoscaler.workload import DAY_S, CallDurations, DiurnalProfile
 
 TARGET_UTILISATION = 0.8
@@ -168,7 +173,7 @@ def api_comparisons() -> tuple[ApiComparison, ...]:
 
 
 def simulation_config(plan: Plan, settings: AutoscalerSettings, *, target_drain_s: float | None = None,
-                      max_replicas: int | None = None, seed: int = 0):  # noqa: ANN201 -- SimConfig (lazy import)
+                      max_replicas: int | None = None, seed: int = 0):
     """The simulator's config for this plan: the settings' policy per stage, the plan's peak replicas as the
     ceiling (or `max_replicas` for every stage), one backlog reading per `refresh_s` as in Ray."""
     from services.autoscaler.simulate import SimConfig

@@ -23,7 +23,14 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from services.autoscaler.backlog import CachedBacklog, database_reader
-from services.autoscaler.policy import STAGES, PolicyState, ScalingConfig, Stage, StageLoad, decide
+from services.autoscaler.policy import (
+    STAGES,
+    PolicyState,
+    ScalingConfig,
+    Stage,
+    StageLoad,
+    decide,
+)
 from services.autoscaler.settings import autoscaler_settings
 from services.autoscaler.throughput import HardwareKind, replica_compute_s_per_audio_s
 

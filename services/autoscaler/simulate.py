@@ -21,7 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.autoscaler.policy import STAGES, PolicyState, ScalingConfig, Stage, StageLoad, decide
+from services.autoscaler.policy import (
+    STAGES,
+    PolicyState,
+    ScalingConfig,
+    Stage,
+    StageLoad,
+    decide,
+)
 from services.autoscaler.workload import DAY_S, CallDurations, DiurnalProfile
 
 _DONE = 1e-9

@@ -92,5 +92,5 @@ class CallDurations:
 
         return min(self.max_s, max(self.min_s, self.median_s * math.exp(self.sigma * NormalDist().inv_cdf(q))))
 
-    def draw(self, rng, n: int):  # noqa: ANN001, ANN201 -- numpy Generator in, ndarray out
+    def draw(self, rng, n: int):
         return rng.lognormal(math.log(self.median_s), self.sigma, n).clip(self.min_s, self.max_s)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.autoscaler.policy import PolicyState, ScalingConfig, StageLoad, decide, wanted_replicas
+from services.autoscaler.policy import (
+    PolicyState,
+    ScalingConfig,
+    StageLoad,
+    decide,
+    wanted_replicas,
+)
 
 audio = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
 
@@ -73,7 +81,7 @@ def test_constant_backlog_never_flaps(data, config, queued, flight, steps):
         d = decide(config, StageLoad(queued, flight, history[-1]), state)
         history.append(d.replicas)
         state = d.state
-    changes = sum(1 for x, y in zip(history, history[1:], strict=False) if x != y)
+    changes = sum(1 for x, y in itertools.pairwise(history) if x != y)
     assert changes <= 1
     assert history[-1] == wanted_replicas(config, StageLoad(queued, flight, history[-1]))
 

@@ -9,21 +9,21 @@ import pytest
 
 pytest.importorskip("ray.serve")
 
-from ray.serve._private.autoscaling_state import _resolve_policy_callable  # noqa: E402
-from ray.serve._private.common import DeploymentID  # noqa: E402
-from ray.serve.autoscaling_policy import _apply_autoscaling_config  # noqa: E402
-from ray.serve.config import AutoscalingConfig, AutoscalingContext  # noqa: E402
+from ray.serve._private.autoscaling_state import _resolve_policy_callable
+from ray.serve._private.common import DeploymentID
+from ray.serve.autoscaling_policy import _apply_autoscaling_config
+from ray.serve.config import AutoscalingConfig, AutoscalingContext
 
-from services.autoscaler.backlog import Backlog, CachedBacklog, StageBacklog  # noqa: E402
-from services.autoscaler.ray_policy import (  # noqa: E402
+from services.autoscaler.backlog import Backlog, CachedBacklog, StageBacklog
+from services.autoscaler.ray_policy import (
     POLICY_PATH,
     STATE_KEY,
     BacklogPolicy,
     autoscaling_config,
     stage_scaling_config,
 )
-from services.autoscaler.settings import AutoscalerSettings  # noqa: E402
-from services.settings import Settings, get_settings  # noqa: E402
+from services.autoscaler.settings import AutoscalerSettings
+from services.settings import Settings, get_settings
 
 
 def _ctx(config: AutoscalingConfig, *, target: int, state: dict | None = None, lo: int | None = None,
