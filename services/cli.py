@@ -42,7 +42,13 @@ def apply_profile(settings: Settings, profile: str) -> Settings:
     asr = settings.asr.model_copy(update={"device": "cuda", "compute_type": "float16"})
     diar = settings.diarization.model_copy(update={"device": "cuda"})
     llm = settings.llm if "llm" in explicit else settings.llm.model_copy(update={"backend": "openai"})
-    return settings.model_copy(update={"profile": "gpu", "asr": asr, "diarization": diar, "llm": llm})
+    serving = settings.serving
+    if "serving" not in explicit:  # fractional GPUs: ASR and diarization replicas share a card
+        a = settings.autoscaler
+        serving = serving.model_copy(update={"asr_num_gpus": a.asr_gpu_fraction,
+                                             "diarization_num_gpus": a.diarization_gpu_fraction})
+    return settings.model_copy(update={"profile": "gpu", "asr": asr, "diarization": diar, "llm": llm,
+                                       "serving": serving})
 
 
 # ----------------------------------------------------------------------------------------------- run
@@ -305,6 +311,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     if updates:
         settings = settings.model_copy(update={"api": settings.api.model_copy(update=updates)})
+    if getattr(args, "ray", False):
+        settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"backend": "ray"})})
+    workers = getattr(args, "workers", None)
+    if workers is None and settings.serving.backend == "ray" and "processes" not in settings.worker.model_fields_set:
+        workers = max(4, settings.worker.processes)  # a worker waits on Serve: several keep batches full
+    if workers is not None:
+        settings = settings.model_copy(update={"worker": settings.worker.model_copy(update={"processes": workers})})
     serve(settings)
     return 0
 
@@ -382,7 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP API + embedded workers + webhook dispatcher (see README: Server)")
     serve.add_argument("--host", help="bind address (default PARLEY_API__HOST)")
     serve.add_argument("--port", type=int, help="port (default PARLEY_API__PORT)")
+    serve.add_argument("--ray", action="store_true",
+                       help="run the models in Ray Serve deployments (a local Ray runtime, or PARLEY_SERVING__RAY_ADDRESS)")
+    serve.add_argument("--workers", type=int,
+                       help="embedded worker processes = calls in flight (default PARLEY_WORKER__PROCESSES; "
+                       "with --ray at least 4, so Serve has calls to batch)")
     serve.set_defaults(handler=cmd_serve)
+
+    from services.autoscaler.cli import add_plan_parser
+
+    add_plan_parser(sub)
 
     bench = sub.add_parser("bench", help="accuracy, speed and cost benchmarks (see benchmarks/)")
     bench.add_argument("--suite", choices=("quick", "standard", "full", "leads"), default="quick",

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.autoscaler.settings import AutoscalerSettings
+
 Profile = Literal["cpu", "gpu"]
 
 
@@ -129,6 +131,8 @@ class Settings(BaseSettings):
     webhooks: WebhooksSettings = Field(default_factory=lambda: WebhooksSettings())
     network: NetworkSettings = Field(default_factory=lambda: NetworkSettings())
     retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
+    serving: ServingSettings = Field(default_factory=lambda: ServingSettings())
+    autoscaler: AutoscalerSettings = Field(default_factory=lambda: AutoscalerSettings())
 
 
 @lru_cache(maxsize=1)
@@ -227,6 +231,42 @@ class NetworkSettings(BaseModel):
     max_redirects: int = Field(3, ge=0, description="redirects followed by audio_url fetches (each hop re-checked)")
     connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout of outbound requests")
     fetch_timeout_s: float = Field(60.0, gt=0, description="read timeout of audio_url downloads")
+
+
+class ServingSettings(BaseModel):
+    """Ray Serve (services/serving/): `parley serve --ray` hands jobs to Serve deployments instead of running
+    models in the worker processes. See README ("Distributed serving on Ray")."""
+
+    backend: Literal["inprocess", "ray"] = Field(
+        "inprocess", description="where workers run the pipeline: in their own process, or through Ray Serve"
+    )
+    ray_address: str | None = Field(
+        None, description="Ray cluster to join (e.g. 10.0.0.5:6379 or 'auto'); None = start a local runtime"
+    )
+    deploy: bool = Field(True, description="deploy the app at startup; false = it was deployed by `serve deploy`")
+    app_name: str = Field("parley", description="Serve application name")
+    namespace: str = Field("parley", description="Ray namespace shared by the gateway, workers and the app")
+    local_num_cpus: int | None = Field(None, ge=1, description="CPUs of a local runtime (None: all)")
+    local_num_gpus: int | None = Field(
+        None, ge=0, description="GPUs of a local runtime (None: detected); logical GPUs let fractional replicas schedule"
+    )
+    asr_batching: bool = Field(True, description="cross-call batching of ASR chunks (off: one chunk per batch)")
+    asr_batch_audio_s: int = Field(
+        240, ge=30, description="largest ASR batch in audio seconds (chunks are <= 30 s: 240 = up to 8 chunks)"
+    )
+    asr_batch_wait_s: float = Field(0.05, ge=0, description="how long a batch waits for more chunks to arrive")
+    asr_replicas: int = Field(1, ge=1, description="ASR replicas (fixed count when autoscaling is off)")
+    diarization_replicas: int = Field(1, ge=1, description="diarization replicas")
+    extraction_replicas: int = Field(1, ge=1, description="extraction (LLM) replicas")
+    pipeline_replicas: int = Field(1, ge=1, description="pipeline (decode, alignment, NLP, composition) replicas")
+    pipeline_max_ongoing: int = Field(8, ge=1, description="calls one pipeline replica composes at once")
+    asr_num_gpus: float = Field(0.0, ge=0, description="GPUs per ASR replica (gpu profile: 0.5)")
+    diarization_num_gpus: float = Field(0.0, ge=0, description="GPUs per diarization replica (gpu profile: 0.25)")
+    extraction_num_gpus: float = Field(0.0, ge=0, description="GPUs per extraction replica (0 when vLLM serves it)")
+    num_cpus_per_replica: float = Field(1.0, ge=0, description="CPUs reserved by each model replica")
+    autoscaling: bool = Field(False, description="scale model replicas on queued audio (services/autoscaler)")
+    request_timeout_s: float = Field(3600.0, gt=0, description="longest one call may take through Serve")
+    ready_timeout_s: float = Field(600.0, gt=0, description="how long startup waits for the app to be RUNNING")
 
 
 class RetentionSettings(BaseModel):

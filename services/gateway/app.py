@@ -176,6 +176,20 @@ def _supervise(settings: Settings, n: int, stop: threading.Event) -> list[multip
     return procs
 
 
+def start_ray_serving(settings: Settings) -> Settings:
+    """Join or start Ray and deploy the Serve app (models load in its replicas, not here: this process never
+    imports torch). Returns settings whose serving.ray_address points the worker processes at this cluster."""
+    from services.serving.runtime import connect, deploy, wait_ready
+
+    address = connect(settings)
+    log.info("ray runtime at %s", address)
+    if settings.serving.deploy:
+        deploy(settings)
+    else:
+        wait_ready(settings)
+    return settings.model_copy(update={"serving": settings.serving.model_copy(update={"ray_address": address})})
+
+
 def serve(settings: Settings) -> None:
     """Run the service in the foreground: migrations, uvicorn on api.host:api.port, the outbox dispatcher and
     retention sweeper (threads), and worker.processes embedded worker processes (when worker.embedded)."""
@@ -186,6 +200,8 @@ def serve(settings: Settings) -> None:
     db = open_database(settings)  # migrate once, before workers start
     bootstrap(db, settings)
     db.dispose()
+    if settings.serving.backend == "ray":
+        settings = start_ray_serving(settings)
     stop = threading.Event()
     procs: list[multiprocessing.Process] = []
     if settings.worker.embedded and settings.worker.processes > 0:
@@ -202,3 +218,7 @@ def serve(settings: Settings) -> None:
             p.join(timeout=max(0.1, deadline - time.monotonic()))
             if p.is_alive():
                 p.kill()
+        if settings.serving.backend == "ray":
+            import ray
+
+            ray.shutdown()  # a runtime this process started goes with it; a joined cluster stays

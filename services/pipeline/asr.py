@@ -5,7 +5,7 @@ loops repeating one phrase).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,10 +66,19 @@ def transcribe(
         compression_ratio_threshold=settings.compression_ratio_threshold,
         hotwords=hotwords,
     )
+    return build_transcript(segments_iter, language=info.language,
+                            language_probability=float(info.language_probability), settings=settings,
+                            time_offset=time_offset)
+
+
+def build_transcript(segments: Iterable[Any], *, language: str, language_probability: float,
+                     settings: AsrSettings, time_offset: float = 0.0) -> Transcript:
+    """faster-whisper segments (sequential or batched path) -> Transcript: segments failing the guards are
+    dropped and counted, word pieces merged, loops cut."""
     kept_segments: list[AsrSegment] = []
     words: list[Word] = []
     dropped = 0
-    for seg in segments_iter:
+    for seg in segments:
         if is_hallucinated(seg, settings):
             dropped += 1
             continue
@@ -81,13 +90,13 @@ def transcribe(
                 avg_logprob=seg.avg_logprob,
                 no_speech_prob=seg.no_speech_prob,
                 compression_ratio=seg.compression_ratio,
-                language=info.language,
+                language=language,
             )
         )
         words.extend(_words_of(seg, time_offset))
     return Transcript(
-        language=info.language,
-        language_probability=round(float(info.language_probability), 4),
+        language=language,
+        language_probability=round(float(language_probability), 4),
         words=tuple(collapse_repetitions(words, settings.max_repeats)),
         segments=tuple(kept_segments),
         dropped_segments=dropped,

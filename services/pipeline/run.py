@@ -89,6 +89,21 @@ class ModelManager:
 
         return self._get("llm", lambda: load_chat_model(self._settings, self.path(self._settings.models.llm)))
 
+    # The engine methods below are what run_call() needs from the models. The Ray Serve pipeline
+    # (services/serving/remote.py) implements the same methods against deployments, so run_call() is one code
+    # path in-process and distributed.
+
+    def transcribe(self, samples: Any, *, language: str | None, vocabulary: tuple[str, ...],
+                   telephone: bool) -> Transcript:
+        from services.pipeline.asr import transcribe
+
+        return transcribe(self.asr, samples, self._settings.asr, language=language, vocabulary=vocabulary,
+                          telephone=telephone)
+
+    def start_diarization(self, audio: DecodedAudio, num_speakers: int | None) -> Callable[[], Diarization]:
+        """In-process there is nothing to overlap with: diarize when the result is asked for."""
+        return lambda: self.diarizer.diarize(audio, num_speakers=num_speakers)
+
     def versions(self, used: tuple[str, ...]) -> dict[str, str]:
         names = {
             "asr": self._settings.models.asr,
@@ -157,11 +172,13 @@ def run_call_detailed(
         audio = decode_audio(Path(audio_path), settings.limits)
 
     stereo = options.stereo_speakers and len(audio.channels) == 2
+    # Started before ASR: where diarization runs elsewhere (a Serve deployment), the two overlap.
+    pending = models.start_diarization(audio, options.num_speakers) if options.diarization and not stereo else None
     with clock.stage("asr", f"transcribing {audio.duration_s:.0f} s of audio"):
         transcript, words = _transcribe(audio, options, models, settings, stereo=stereo)
 
     with clock.stage("diarization", "finding speakers"):
-        diarization = _diarize(audio, options, models, stereo=stereo, words=words)
+        diarization = _diarize(audio, options, stereo=stereo, pending=pending)
         if options.diarization and not stereo:
             used += ["segmentation", "speaker_embedding"]
 
@@ -218,19 +235,17 @@ def run_call_detailed(
 def _transcribe(
     audio: DecodedAudio, options: CallOptions, models: ModelManager, settings: Settings, *, stereo: bool
 ) -> tuple[Transcript, tuple[Word, ...]]:
-    from services.pipeline.asr import transcribe
-
     common = {
         "language": options.language,
         "vocabulary": options.hotwords(settings.lead.tracked_competitors),
         "telephone": audio.info.sample_rate <= TELEPHONE_RATE,
     }
     if not stereo:
-        transcript = transcribe(models.asr, audio.mono, settings.asr, **common)
+        transcript = models.transcribe(audio.mono, **common)
         return transcript, transcript.words
     # Stereo call: each channel is one speaker. Transcribing channels apart keeps overlapping speech
     # (barge-ins, backchannels) that a mono mix would blur into one garbled segment.
-    per_channel = [transcribe(models.asr, ch, settings.asr, **common) for ch in audio.channels]
+    per_channel = [models.transcribe(ch, **common) for ch in audio.channels]
     words = sorted(
         (w.model_copy(update={"speaker": f"SPEAKER_{i:02d}"}) for i, t in enumerate(per_channel) for w in t.words),
         key=lambda w: (w.start, w.end),
@@ -240,16 +255,16 @@ def _transcribe(
 
 
 def _diarize(
-    audio: DecodedAudio, options: CallOptions, models: ModelManager, *, stereo: bool, words: tuple[Word, ...]
+    audio: DecodedAudio, options: CallOptions, *, stereo: bool, pending: Callable[[], Diarization] | None
 ) -> Diarization:
     if stereo:
         from services.pipeline.diarize import diarize_stereo
 
         return diarize_stereo(audio)
-    if not options.diarization:
+    if pending is None:  # diarization off
         turn = Turn(start=0.0, end=audio.duration_s, speaker="SPEAKER_00")
         return Diarization(turns=(turn,), speakers=("SPEAKER_00",))
-    return models.diarizer.diarize(audio, num_speakers=options.num_speakers)
+    return pending()
 
 
 def _speaker_infos(

@@ -44,9 +44,42 @@ def pipeline_runner(settings: Settings) -> Runner:
     return run
 
 
+def serve_runner(settings: Settings) -> Runner:
+    """Hand each call to the Ray Serve app (serving.backend=ray): the worker keeps the job's lease, progress and
+    result writes; the models run in Serve replicas. The audio travels as bytes, so a replica on another node
+    needs no shared disk. A replica or node dying mid-call surfaces here as an exception: the worker records a
+    retryable failure and the job is run again (the store's lease makes the result exactly-once)."""
+    from services.errors import InputError, ParleyError
+    from services.serving.runtime import app_handle, connect
+
+    connect(settings)
+    handle = app_handle(settings).options(stream=True)
+
+    def run(path: Path, options: CallOptions, progress: ProgressCallback) -> CallResult:
+        events = handle.run.remote(path.read_bytes(), path.suffix, options)
+        try:
+            for event in events:
+                kind = event[0]
+                if kind == "progress":
+                    progress(event[1], event[2], event[3])
+                elif kind == "result":
+                    return CallResult.model_validate(event[1])
+                elif kind == "error":
+                    _, code, message, retryable = event
+                    raise (ParleyError if retryable else InputError)(message, code=code)
+        except BaseException:
+            events.cancel()  # lease lost or the call failed: stop the replica's work too
+            raise
+        raise ParleyError("the Serve app ended the call without a result", code="serving_error")
+
+    return run
+
+
 def make_runner(settings: Settings) -> Runner:
     if settings.worker.runner == "fake":
         from services.worker.fake import fake_runner
 
         return fake_runner(settings)
+    if settings.serving.backend == "ray":
+        return serve_runner(settings)
     return pipeline_runner(settings)

@@ -26,7 +26,22 @@ def readyz(request: Request) -> Response:
     except Exception as exc:  # noqa: BLE001
         return JSONResponse(Health(status="unavailable", detail={"database": type(exc).__name__}).model_dump(),
                             status_code=503)
-    return JSONResponse(Health(status="ok", detail={"database": "ok"}).model_dump())
+    settings = request.app.state.settings
+    detail: dict = {"database": "ok", "backend": settings.serving.backend}
+    if settings.serving.backend == "ray":
+        # Each Serve deployment's status and replica counts; not ready unless the app is RUNNING.
+        try:
+            from services.serving.runtime import status
+
+            app = status(settings)
+            detail["serve"] = app.as_dict()
+            ready = app.status == "RUNNING"
+        except Exception as exc:  # noqa: BLE001 - Ray unreachable
+            detail["serve"] = {"status": "UNREACHABLE", "message": f"{type(exc).__name__}: {exc}"}
+            ready = False
+        if not ready:
+            return JSONResponse(Health(status="unavailable", detail=detail).model_dump(), status_code=503)
+    return JSONResponse(Health(status="ok", detail=detail).model_dump())
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
