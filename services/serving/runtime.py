@@ -32,6 +32,14 @@ def _quiet_ray_env() -> None:
     os.environ.setdefault("RAY_SERVE_LOG_TO_STDERR", "0")
 
 
+def local_cpus(settings: Settings) -> int:
+    """Logical CPUs of a local runtime: the machine's cores, or enough for every replica to schedule. Ray's CPU
+    count is a scheduling quota, not a thread limit; on a 2-core box three model replicas must still fit."""
+    s = settings.serving
+    needed = (s.asr_replicas + s.diarization_replicas + s.extraction_replicas) * s.num_cpus_per_replica
+    return max(os.cpu_count() or 1, int(needed + 0.999))
+
+
 def connect(settings: Settings) -> str:
     """Join the cluster at serving.ray_address, or start a local runtime. Returns the GCS address to share."""
     import ray
@@ -42,8 +50,8 @@ def connect(settings: Settings) -> str:
         if s.ray_address:
             ray.init(address=s.ray_address, namespace=s.namespace, log_to_driver=False)
         else:
-            ray.init(num_cpus=s.local_num_cpus, num_gpus=s.local_num_gpus, namespace=s.namespace,
-                     include_dashboard=False, log_to_driver=False)
+            ray.init(num_cpus=s.local_num_cpus or local_cpus(settings), num_gpus=s.local_num_gpus,
+                     namespace=s.namespace, include_dashboard=False, log_to_driver=False)
     return ray.get_runtime_context().gcs_address
 
 
