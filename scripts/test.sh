@@ -6,6 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${PARLEY_VENV:-$ROOT/.venv}"
 bash "$ROOT/scripts/setup.sh"
+# vLLM extraction path (own venv .venv-vllm, ~6 min from scratch); REQUIRE: tests/integration/test_vllm_real.py must run, not skip
+export PARLEY_REQUIRE_VLLM=1; bash "$ROOT/scripts/setup_vllm.sh"
 if [[ -f "$ROOT/scripts/start_postgres.sh" && -z "${PARLEY_TEST_PG_DSN:-}" ]]; then
   PARLEY_TEST_PG_DSN="$(bash "$ROOT/scripts/start_postgres.sh" | tail -n 1)"
   export PARLEY_TEST_PG_DSN
