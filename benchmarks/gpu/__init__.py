@@ -1,0 +1,1 @@
+"""Checks prepared for a GPU machine (see README.md here): self-contained, carried as one tarball."""
