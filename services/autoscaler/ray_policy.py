@@ -121,6 +121,9 @@ def autoscaling_config(stage: Stage, settings: Settings) -> dict[str, Any]:
         # The policy's hysteresis decides when to scale; Ray's delays on top would double-count it.
         "upscale_delay_s": 0.0,
         "downscale_delay_s": 0.0,
+        # Unused by the backlog policy, but Ray checks it against max_ongoing_requests (1 for the diarization
+        # and llama.cpp replicas) and warns that "autoscaling will never happen" when it is larger.
+        "target_ongoing_requests": 1,
         "policy": {
             "policy_function": POLICY_PATH,
             "policy_kwargs": {"stage": stage, "config": asdict(config), "refresh_s": auto.refresh_s,

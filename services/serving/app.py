@@ -34,7 +34,13 @@ def _scaling(settings: Settings, stage: str, replicas: int) -> dict[str, Any]:
     return {"num_replicas": replicas}
 
 
-def build_app(args: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Any:
+def build_app(args: dict[str, Any]) -> Any:
+    """The Serve application builder (`serve run` / `serve deploy` call it with the config's `args`; Ray 2.60
+    requires exactly one parameter)."""
+    return build_app_from_settings(Settings.model_validate((args or {}).get("settings", {})))
+
+
+def build_app_from_settings(settings: Settings) -> Any:
     from ray import serve
 
     from services.serving.deployments import (
@@ -44,8 +50,6 @@ def build_app(args: dict[str, Any] | None = None, *, settings: Settings | None =
         PipelineDeployment,
     )
 
-    if settings is None:
-        settings = Settings.model_validate((args or {}).get("settings", {}))
     config = replica_config(settings)
     s = settings.serving
     cpus = s.num_cpus_per_replica

@@ -59,11 +59,11 @@ def deploy(settings: Settings) -> None:
     """Deploy (or update in place) the Serve app and wait until every deployment is RUNNING."""
     from ray import serve
 
-    from services.serving.app import build_app
+    from services.serving.app import build_app_from_settings
 
     # No Serve HTTP proxy: the FastAPI gateway is the only way in; workers reach the app through handles.
     serve.start(http_options={"location": "NoServer"})
-    serve.run(build_app(settings=settings), name=settings.serving.app_name, route_prefix=None, blocking=False)
+    serve.run(build_app_from_settings(settings), name=settings.serving.app_name, route_prefix=None, blocking=False)
     wait_ready(settings)
 
 

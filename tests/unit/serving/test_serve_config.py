@@ -187,9 +187,6 @@ def test_replicas_get_the_files_settings(built: dict[str, Any], settings: Settin
     assert "database" not in built["AsrDeployment"]._replica_config.init_args[0]  # no secrets travel
 
 
-@pytest.mark.xfail(strict=True, reason="Ray 2.60 refuses builders with more than one parameter "
-                   "(call_user_app_builder_with_args_if_necessary); build_app(args, *, settings=None) has two, "
-                   "so `serve deploy` of this file fails until build_app takes `args` alone")
 def test_ray_accepts_build_app_as_an_application_builder(build_env: None, app_config: dict[str, Any]) -> None:
     from ray.serve._private.api import call_user_app_builder_with_args_if_necessary
     from ray.serve._private.utils import import_attr

@@ -23,7 +23,7 @@ from services.pipeline.asr_batch import ChunkPlan, ChunkSegment, ChunkWord, Spee
 from services.pipeline.options import CallOptions  # noqa: E402
 from services.pipeline.types import Diarization, Turn  # noqa: E402
 from services.settings import Settings  # noqa: E402
-from services.serving.app import build_app  # noqa: E402
+from services.serving.app import build_app_from_settings  # noqa: E402
 
 RATE = 16000
 
@@ -122,7 +122,7 @@ def concurrent_calls(handle: Any, audios: list[bytes]) -> list[list[tuple[Any, .
 
 
 def test_call_flows_through_the_deployments_with_progress(fakes: dict[str, list[Any]], tmp_path: Path) -> None:
-    handle = serve.run(build_app(settings=settings_for(True)), name="t1", _local_testing_mode=True)
+    handle = serve.run(build_app_from_settings(settings_for(True)), name="t1", _local_testing_mode=True)
     events = run_call(handle, wav_bytes(tmp_path, 65.0))
     kinds = [e[0] for e in events]
     assert kinds[-1] == "result" and set(kinds[:-1]) == {"progress"}
@@ -138,7 +138,7 @@ def test_call_flows_through_the_deployments_with_progress(fakes: dict[str, list[
 
 
 def test_chunks_of_concurrent_calls_share_batches(fakes: dict[str, list[Any]], tmp_path: Path) -> None:
-    handle = serve.run(build_app(settings=settings_for(True)), name="t2", _local_testing_mode=True)
+    handle = serve.run(build_app_from_settings(settings_for(True)), name="t2", _local_testing_mode=True)
     audios = [wav_bytes(tmp_path, 95.0), wav_bytes(tmp_path, 100.0), wav_bytes(tmp_path, 105.0)]
     results = concurrent_calls(handle, audios)
     assert all(r[-1][0] == "result" for r in results)
@@ -149,7 +149,7 @@ def test_chunks_of_concurrent_calls_share_batches(fakes: dict[str, list[Any]], t
 
 
 def test_batching_off_sends_one_chunk_per_batch(fakes: dict[str, list[Any]], tmp_path: Path) -> None:
-    handle = serve.run(build_app(settings=settings_for(False)), name="t3", _local_testing_mode=True)
+    handle = serve.run(build_app_from_settings(settings_for(False)), name="t3", _local_testing_mode=True)
     results = concurrent_calls(handle, [wav_bytes(tmp_path, 61.0), wav_bytes(tmp_path, 62.0)])
     assert all(r[-1][0] == "result" for r in results)
     assert fakes["batches"] and set(fakes["batches"]) == {1}
@@ -158,7 +158,7 @@ def test_batching_off_sends_one_chunk_per_batch(fakes: dict[str, list[Any]], tmp
 
 
 def test_bad_audio_is_an_input_error_with_its_code(fakes: dict[str, list[Any]]) -> None:
-    handle = serve.run(build_app(settings=settings_for(True)), name="t4", _local_testing_mode=True)
+    handle = serve.run(build_app_from_settings(settings_for(True)), name="t4", _local_testing_mode=True)
     events = list(handle.options(stream=True).run.remote(b"not audio at all", ".wav", CallOptions()))
     assert events[-1][0] == "error"
     _, code, message, retryable = events[-1]
