@@ -156,7 +156,8 @@ def run_processes(system: str, concurrency: int, names: list[str], *, extract: b
 # ------------------------------------------------------------------------------------------- Serve systems
 
 
-def run_serve(batching: bool, levels: list[int], names: list[str], *, extract: bool) -> list[LevelResult]:
+def run_serve(batching: bool, levels: list[int], names: list[str], *, extract: bool,
+              diarization_replicas: int = 1) -> list[LevelResult]:
     import ray
     from ray import serve
 
@@ -166,7 +167,8 @@ def run_serve(batching: bool, levels: list[int], names: list[str], *, extract: b
 
     settings = bench_settings(threads=1)
     settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={
-        "asr_batching": batching, "pipeline_max_ongoing": max(levels) + 1})})
+        "asr_batching": batching, "pipeline_max_ongoing": max(levels) + 1,
+        "diarization_replicas": diarization_replicas})})
     started = time.perf_counter()
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")  # a private local runtime
     connect(settings.model_copy(update={"serving": settings.serving.model_copy(
@@ -222,7 +224,7 @@ def run_serve(batching: bool, levels: list[int], names: list[str], *, extract: b
         batches = after["batches"] - before["batches"]
         chunks = after["chunks"] - before["chunks"]
         result = _level("serve-on" if batching else "serve-off", level, timings, wall, load)
-        result.extra = {"asr_batches": batches, "asr_chunks": chunks,
+        result.extra = {"diarization_replicas": diarization_replicas, "asr_batches": batches, "asr_chunks": chunks,
                         "chunks_per_batch": round(chunks / batches, 2) if batches else 0.0}
         results.append(result)
     serve.shutdown()
@@ -272,8 +274,8 @@ def markdown(results: list[LevelResult], meta: dict[str, Any]) -> str:
         "before the clock; 1 thread per model. Command: `" + meta["command"] + "`.",
         "",
         "| system | concurrent calls | audio h / h | calls / h | vs naive | vs in-process | batching on / off "
-        "| p50 / max latency (s) | WER | ASR chunks per batch | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| p50 / max latency (s) | WER | ASR chunks per batch | diarization replicas | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         def ratio(base: dict[int, LevelResult]) -> str:
@@ -283,7 +285,8 @@ def markdown(results: list[LevelResult], meta: dict[str, Any]) -> str:
         lines.append(
             f"| {r.system} | {r.concurrency} | {r.audio_h_per_h:.2f} | {r.calls_per_h:.0f} | {ratio(naive)} | "
             f"{ratio(inproc)} | {ratio(off) if r.system == 'serve-on' else '-'} | {r.latency_p50_s} / "
-            f"{r.latency_max_s} | {r.wer:.3f} | {r.extra.get('chunks_per_batch', '-')} | {r.failed} |")
+            f"{r.latency_max_s} | {r.wer:.3f} | {r.extra.get('chunks_per_batch', '-')} | "
+            f"{r.extra.get('diarization_replicas', '-')} | {r.failed} |")
     lines += [
         "",
         "audio h / h: hours of audio processed per hour of wall time (higher is better). WER is pooled over the "
@@ -300,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", default="1,4,8")
     ap.add_argument("--calls", type=int, default=8)
     ap.add_argument("--extract", action="store_true", help="with LLM lead extraction")
+    ap.add_argument("--diarization-replicas", type=int, default=1,
+                    help="Serve systems: diarization replicas (ASR, extraction and pipeline stay at 1)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     systems = [s for s in args.systems.split(",") if s]
@@ -312,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     for system in systems:
         if system.startswith("serve"):
             print(f"[serving-bench] {system}: levels {levels}", flush=True)
-            results += run_serve(system == "serve-on", levels, names, extract=args.extract)
+            results += run_serve(system == "serve-on", levels, names, extract=args.extract,
+                                 diarization_replicas=args.diarization_replicas)
         else:
             for level in levels:
                 print(f"[serving-bench] {system} x{level}", flush=True)
