@@ -22,7 +22,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import queue
 import statistics
 import threading
@@ -74,9 +73,9 @@ def workload(n: int) -> list[str]:
 
 
 def reference(name: str) -> str:
-    lines = [line.split(None, 6)[6] for line in (FIXTURES / f"{name}.stm").read_text().splitlines()
-             if line.strip() and not line.startswith(";;")]
-    return " ".join(lines)
+    from benchmarks.metrics import read_stm
+
+    return " ".join(text for _, _, _, text in read_stm(FIXTURES / f"{name}.stm"))
 
 
 def pooled_wer(timings: list[CallTiming]) -> float:
@@ -249,26 +248,14 @@ def _level(system: str, concurrency: int, timings: list[CallTiming], wall: float
                        wer=round(pooled_wer(timings), 4))
 
 
-def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
-
-
 def markdown(results: list[LevelResult], meta: dict[str, Any]) -> str:
     naive = {r.concurrency: r for r in results if r.system == "naive"}
     inproc = {r.concurrency: r for r in results if r.system == "inprocess"}
     off = {r.concurrency: r for r in results if r.system == "serve-off"}
     lines = [
-        f"# Serving throughput, side by side ({meta['date']}, {meta['machine']['cores']} cores)",
+        f"# Serving throughput, side by side ({meta['date']}, {meta['machine']['cpus']} cores)",
         "",
-        f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, no GPU. One run; every system and "
+        f"Machine: {meta['machine']['cpu_model']}, {meta['machine']['cpus']} cores, no GPU. One run; every system and "
         f"level processed the same {meta['calls']} real calls ({', '.join(CALL_NAMES)} repeated; "
         f"{meta['audio_s']:.0f} s of audio), LLM extraction {'ON' if meta['extract'] else 'off'}. Models loaded "
         "before the clock; 1 thread per model. Command: `" + meta["command"] + "`.",
@@ -326,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         for r in results[-len(levels):]:
             print(f"  {r.system} x{r.concurrency}: {r.audio_h_per_h:.2f} audio h/h, wall {r.wall_s} s, "
                   f"WER {r.wer:.3f}, failed {r.failed} {r.extra or ''}", flush=True)
-    meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "calls": len(names), "extract": args.extract,
+    from benchmarks.harness import machine_info
+
+    meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info(gpu=False), "calls": len(names),
+            "extract": args.extract,
             "audio_s": results[0].audio_s if results else 0.0,
             "command": "python -m benchmarks.serving_bench " + " ".join(argv if argv is not None else
                                                                         __import__("sys").argv[1:])}

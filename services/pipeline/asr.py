@@ -47,7 +47,7 @@ def transcribe(
     its default threshold, and the words go with it, so such audio gets a lower threshold."""
     from faster_whisper.vad import VadOptions
 
-    hotwords = ", ".join(v.strip() for v in vocabulary if v.strip()) or None
+    hotwords = hotword_text(vocabulary)
     segments_iter, info = model.transcribe(
         samples,
         language=language or settings.language,
@@ -69,6 +69,11 @@ def transcribe(
     return build_transcript(segments_iter, language=info.language,
                             language_probability=float(info.language_probability), settings=settings,
                             time_offset=time_offset)
+
+
+def hotword_text(vocabulary: Sequence[str]) -> str | None:
+    """The prompt text Whisper gets for a call's custom vocabulary (sequential and batched paths alike)."""
+    return ", ".join(v.strip() for v in vocabulary if v.strip()) or None
 
 
 def build_transcript(segments: Iterable[Any], *, language: str, language_probability: float,

@@ -218,33 +218,3 @@ def assemble(plan: ChunkPlan, results: Sequence[Sequence[ChunkSegment]], setting
         segments = list(restore_speech_timestamps(segments, list(plan.speech), SAMPLE_RATE))
     return build_transcript(segments, language=language, language_probability=language_probability,
                             settings=settings)
-
-
-def hotword_text(vocabulary: Sequence[str]) -> str | None:
-    """The prompt text for a call's custom vocabulary, as the sequential path builds it."""
-    return ", ".join(v.strip() for v in vocabulary if v.strip()) or None
-
-
-def transcribe_batched(model: WhisperModel, samples: np.ndarray, settings: AsrSettings, *,
-                       language: str | None = None, vocabulary: Sequence[str] = (), telephone: bool = False,
-                       max_batch_s: float = 240.0) -> Transcript:
-    """One call through the batched path in-process (what a Serve replica does for many calls at once)."""
-    plan = plan_chunks(samples, settings, telephone=telephone)
-    if not plan.chunks:
-        return assemble(plan, [], settings, language=language or settings.language or "en", language_probability=0.0)
-    if language or settings.language:
-        lang, prob = (language or settings.language), 1.0
-    else:
-        lang, prob = detect_language(model, plan.chunks[0].samples)
-    requests = [ChunkRequest(samples=c.samples, offset_s=c.offset_s, duration_s=c.duration_s, language=lang,
-                             hotwords=hotword_text(vocabulary)) for c in plan.chunks]
-    results: list[list[ChunkSegment]] = []
-    batch: list[ChunkRequest] = []
-    for r in requests:
-        if batch and audio_seconds([*batch, r]) > max_batch_s:
-            results += transcribe_chunks(model, batch, settings)
-            batch = []
-        batch.append(r)
-    if batch:
-        results += transcribe_chunks(model, batch, settings)
-    return assemble(plan, results, settings, language=lang, language_probability=prob)

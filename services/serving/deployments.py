@@ -30,10 +30,6 @@ log = logging.getLogger("parley.serving")
 ONE_CHUNK_S = 30  # batching off: the batch budget of one chunk (chunks are <= 30 s)
 
 
-def settings_from(config: dict[str, Any]) -> Settings:
-    return Settings.model_validate(config)
-
-
 class AsrDeployment:
     """faster-whisper (CTranslate2). `transcribe_chunk` takes ONE <= 30 s chunk; `serve.batch` packs chunks from
     every call in flight into one batch bounded in audio seconds, decoded by one batched CTranslate2 call."""
@@ -41,12 +37,11 @@ class AsrDeployment:
     def __init__(self, config: dict[str, Any]) -> None:
         from services.pipeline.run import ModelManager
 
-        self.settings = settings_from(config)
+        self.settings = Settings.model_validate(config)
         self.models = ModelManager(self.settings)
         self.model = self.models.asr  # load now: a replica is ready when its model is
         self.batches = 0
         self.batched_chunks = 0
-        self.batch_audio_s, self.batch_wait_s = ONE_CHUNK_S, 0.0
         self.reconfigure({"batching": self.settings.serving.asr_batching,
                           "batch_audio_s": self.settings.serving.asr_batch_audio_s,
                           "batch_wait_s": self.settings.serving.asr_batch_wait_s})
@@ -86,7 +81,7 @@ class DiarizationDeployment:
     def __init__(self, config: dict[str, Any]) -> None:
         from services.pipeline.run import ModelManager
 
-        self.settings = settings_from(config)
+        self.settings = Settings.model_validate(config)
         self.diarizer = ModelManager(self.settings).diarizer
 
     def diarize(self, audio: DecodedAudio, num_speakers: int | None) -> Diarization:
@@ -100,7 +95,7 @@ class ExtractionDeployment:
     def __init__(self, config: dict[str, Any]) -> None:
         from services.pipeline.run import ModelManager
 
-        self.settings = settings_from(config)
+        self.settings = Settings.model_validate(config)
         self.chat = ModelManager(self.settings).chat
 
     def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
@@ -115,7 +110,7 @@ class PipelineDeployment:
     def __init__(self, config: dict[str, Any], asr: Any, diarization: Any, extraction: Any) -> None:
         from services.serving.remote import RemoteModels
 
-        self.settings = settings_from(config)
+        self.settings = Settings.model_validate(config)
         self.models = RemoteModels(self.settings, asr=asr, diarization=diarization, extraction=extraction)
         self.models.nlp  # noqa: B018 -- load spaCy now: a replica is ready when its model is
 

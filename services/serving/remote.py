@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.pipeline.asr_batch import ChunkRequest, assemble, hotword_text, plan_chunks
+from services.pipeline.asr import hotword_text
+from services.pipeline.asr_batch import ChunkRequest, assemble, plan_chunks
 from services.pipeline.run import ModelManager
 from services.pipeline.types import DecodedAudio, Diarization, Transcript
 from services.settings import Settings

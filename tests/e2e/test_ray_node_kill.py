@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.serve_process import REPO, serve_env, start_serve, stop, wait_ready
 from tests.e2e.server.conftest import free_port
 from tests.unit.server.receiver import Receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-REPO = Path(__file__).resolve().parents[2]
 RAY = str(Path(sys.executable).with_name("ray"))
 SECRET = "node-kill-secret-0123456789"
 
@@ -88,34 +88,19 @@ def test_killing_the_worker_node_mid_call_loses_and_duplicates_nothing(tmp_path)
     try:
         wait_nodes(address, env, alive=2)
         port = free_port()
-        serve_env = dict(env)
-        serve_env.update({
-            "PARLEY_SERVER__DATA_DIR": str(tmp_path / "server"),
-            "PARLEY_WEBHOOKS__SECRET": SECRET,
-            "PARLEY_NETWORK__ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
-            "PARLEY_SERVING__RAY_ADDRESS": address,
-            "PARLEY_SERVING__ASR_NUM_GPUS": "0.5",
-            "PARLEY_SERVING__DIARIZATION_NUM_GPUS": "0.25",
-            "PARLEY_WORKER__RETRY_BACKOFF_S": "1",
-            "PARLEY_WORKER__MAX_ATTEMPTS": "3",
-        })
+        server_env = serve_env(
+            tmp_path / "server", SECRET, base=env,
+            PARLEY_SERVING__RAY_ADDRESS=address,
+            PARLEY_SERVING__ASR_NUM_GPUS="0.5",
+            PARLEY_SERVING__DIARIZATION_NUM_GPUS="0.25",
+            PARLEY_WORKER__RETRY_BACKOFF_S="1",
+            PARLEY_WORKER__MAX_ATTEMPTS="3",
+        )
         log_path = tmp_path / "serve.log"
-        server = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--ray", "--workers", "1",
-                                   "--port", str(port)], cwd=REPO, env=serve_env, stdout=log_path.open("wb"),
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = start_serve(["--ray", "--workers", "1", "--port", str(port)], server_env, log_path)
         with Receiver() as receiver, httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
                                                   trust_env=False) as client:
-            deadline = time.monotonic() + 420
-            while time.monotonic() < deadline:
-                assert server.poll() is None, log_path.read_text()[-4000:]
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(1)
-            else:
-                raise AssertionError("not ready: " + log_path.read_text()[-4000:])
+            wait_ready(client, server, log_path, timeout_s=420)
 
             options = {"callback_url": f"{receiver.url}/hook", "extract_lead": False}
             with (REPO / "tests/fixtures/calls/demo_call.flac").open("rb") as audio:
@@ -156,12 +141,8 @@ def test_killing_the_worker_node_mid_call_loses_and_duplicates_nothing(tmp_path)
             assert view["attempts"] == 2, "the killed attempt was retried once"
             assert len(view["result"]["words"]) > 300
     finally:
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        if server is not None:
+            stop(server, grace_s=60)
         for node in reversed(nodes):
             try:
                 os.killpg(node.pid, signal.SIGKILL)

@@ -7,24 +7,19 @@ exercised while the models themselves run on CPU."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.crm.webhooks import verify_signature
+from tests.e2e.serve_process import REPO, serve_env, start_serve, stop, wait_ready
 from tests.e2e.server.conftest import free_port
 from tests.unit.server.receiver import Receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "serve-ray-secret-0123456789"
 CALLS = ("hot_northwind", "cold_summit")
 
@@ -32,40 +27,22 @@ CALLS = ("hot_northwind", "cold_summit")
 def test_parley_serve_ray_runs_concurrent_calls_through_serve(tmp_path):
     pytest.importorskip("ray.serve")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "PARLEY_SERVER__DATA_DIR": str(tmp_path / "server"),
-        "PARLEY_WEBHOOKS__SECRET": SECRET,
-        "PARLEY_NETWORK__ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
-        "PARLEY_SERVING__LOCAL_NUM_GPUS": "1",
-        "PARLEY_SERVING__ASR_NUM_GPUS": "0.5",
-        "PARLEY_SERVING__DIARIZATION_NUM_GPUS": "0.25",
-        "PARLEY_SERVING__ASR_BATCH_WAIT_S": "0.2",
+    env = serve_env(
+        tmp_path / "server", SECRET,
+        PARLEY_SERVING__LOCAL_NUM_GPUS="1",
+        PARLEY_SERVING__ASR_NUM_GPUS="0.5",
+        PARLEY_SERVING__DIARIZATION_NUM_GPUS="0.25",
+        PARLEY_SERVING__ASR_BATCH_WAIT_S="0.2",
         # Unix socket paths are limited to 107 bytes: pytest's tmp_path is too deep for Ray's sockets.
-        "RAY_TMPDIR": tempfile.mkdtemp(prefix="pray", dir="/tmp"),
-    })
+        RAY_TMPDIR=tempfile.mkdtemp(prefix="pray", dir="/tmp"),
+    )
     log_path = tmp_path / "serve.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--ray", "--workers", "2", "--port",
-                               str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
+    server = start_serve(["--ray", "--workers", "2", "--port", str(port)], env, log_path)
     base = f"http://127.0.0.1:{port}"
     try:
         with Receiver() as receiver, httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
-            ready = None
-            deadline = time.monotonic() + 420  # Ray start + three replicas loading their models on 2 cores
-            while time.monotonic() < deadline:
-                assert server.poll() is None, log_path.read_text()[-4000:]
-                try:
-                    response = client.get("/readyz")
-                    if response.status_code == 200:
-                        ready = response.json()
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(1)
-            assert ready is not None, log_path.read_text()[-4000:]
+            # Ray start + three replicas loading their models on 2 cores
+            ready = wait_ready(client, server, log_path, timeout_s=420)
             serve_state = ready["detail"]["serve"]
             assert ready["detail"]["backend"] == "ray" and serve_state["status"] == "RUNNING"
             for name in ("AsrDeployment", "DiarizationDeployment", "ExtractionDeployment", "PipelineDeployment"):
@@ -104,10 +81,4 @@ def test_parley_serve_ray_runs_concurrent_calls_through_serve(tmp_path):
                 text = " ".join(words).lower()
                 assert ("northwind" in text.replace("north wind", "northwind")) == (name == "hot_northwind")
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+        stop(server, grace_s=60)

@@ -5,50 +5,30 @@ is exercised by tests/integration/test_calls_real.py."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.crm.webhooks import verify_signature
+from tests.e2e.serve_process import REPO, serve_env, start_serve, stop, wait_ready
 from tests.e2e.server.conftest import free_port
 from tests.unit.server.receiver import Receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "serve-real-secret-0123456789"
 
 
 def test_parley_serve_delivers_signed_webhook_with_real_result(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "PARLEY_SERVER__DATA_DIR": str(tmp_path / "server"),
-        "PARLEY_WEBHOOKS__SECRET": SECRET,
-        "PARLEY_NETWORK__ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
-    })
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=REPO,
-                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = serve_env(tmp_path / "server", SECRET)
+    log_path = tmp_path / "serve.log"
+    server = start_serve(["--port", str(port)], env, log_path)
     base = f"http://127.0.0.1:{port}"
     try:
         with Receiver() as receiver, httpx.Client(base_url=base, timeout=30, trust_env=False) as client:
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
+            wait_ready(client, server, log_path, timeout_s=90)
             options = {"callback_url": f"{receiver.url}/hook", "extract_lead": False, "correlation_id": "crm-42"}
             with (REPO / "tests/fixtures/calls/hot_northwind.flac").open("rb") as audio:
                 accepted = client.post("/v1/calls", files={"file": ("hot.flac", audio, "audio/flac")},
@@ -58,7 +38,7 @@ def test_parley_serve_delivers_signed_webhook_with_real_result(tmp_path):
 
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline and not receiver.received:
-                assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+                assert server.poll() is None, log_path.read_text()[-3000:]
                 time.sleep(1)
             assert receiver.received, "no webhook within 10 minutes"
             hook = receiver.received[0]
@@ -75,8 +55,4 @@ def test_parley_serve_delivers_signed_webhook_with_real_result(tmp_path):
             text = " ".join(w["text"] for w in result["words"]).lower()
             assert "northwind" in text.replace("north wind", "northwind")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop(server, grace_s=30)
