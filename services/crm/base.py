@@ -48,6 +48,7 @@ class CrmRecord:
     reasoning: str = ""
     evidence: tuple[BantEvidenceLine, ...] = ()
     reviewed_by: str | None = None
+    known_ids: dict[str, str] = field(default_factory=dict)  # ids a previous sync of this lead got: update by id
     extra: dict[str, str] = field(default_factory=dict)
 
 
