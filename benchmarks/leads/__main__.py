@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             s.add_argument("--no-resume", action="store_true")
             s.add_argument("--refinalize", action="store_true",
                            help="re-run only the deterministic part on cached model answers (no LLM)")
+            s.add_argument("--reread", action="store_true",
+                           help="re-run the reading with the current code; questions asked before are answered "
+                                "from the cache (out/answers/<split>.jsonl), only new ones go to the LLM")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.command == "generate":
@@ -41,7 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from benchmarks.leads.run import run_leads
 
         report = run_leads(args.split, args.n, args.seed, out, limit=args.limit, resume=not args.no_resume,
-                           report_dir=Path(args.report_dir), oracle=args.oracle, refinalize=args.refinalize)
+                           report_dir=Path(args.report_dir), oracle=args.oracle, refinalize=args.refinalize,
+                           reread=args.reread)
         print(f"wrote {report}")
     elif args.command == "report":
         from benchmarks.leads.generate import generate

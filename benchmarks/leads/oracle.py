@@ -47,8 +47,8 @@ class OracleChat:
             if not match:
                 raise RuntimeError("oracle: cannot find the rep's label in the prompt (protocol changed?)")
             return json.dumps({"rep": match.group(1).strip()})
-        if set(props) == {"kind"}:  # a line question: one prospect line, one criterion
-            question = re.search(r"Question (\w+):", prompt)
+        if set(props) in ({"kind"}, {"answer"}):  # a line question or its second look: one line, one criterion
+            question = re.search(r"Question (\w+)(?: CHECK)?:", prompt)
             name = question.group(1).lower() if question else ""
             line = re.search(r"\[(u[\d.]+)\] PROSPECT:", prompt)
             if name not in CRITERIA or line is None:
@@ -57,6 +57,8 @@ class OracleChat:
 
             evidence = {utterance_id(i) for i in t.evidence_lines[name]}
             status = t.status[name] if line.group(1).split(".")[0] in evidence else "absent"
+            if "answer" in props:  # the second look asks whether the line states the criterion
+                return json.dumps({"answer": "yes" if status == "stated" else "no"})
             kind = next((k for k, v in KINDS[name].items() if v == status), "not_said")
             return json.dumps({"kind": kind})
         if "competitors" in props:

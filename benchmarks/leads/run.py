@@ -41,6 +41,8 @@ class PipelineBackend:
     analyse: Callable[..., Any] | None = None
     chat: Any = None
     nlp: Any = None
+    answers: Any = None
+    """benchmarks.leads.answers.AnswerCache: the model's answers by exact request (None: always ask)."""
 
     def _load(self) -> None:
         if self.settings is None:
@@ -65,7 +67,13 @@ class PipelineBackend:
 
             models = ModelManager(self.settings)
             self.nlp = self.nlp if self.nlp is not None else models.nlp
-            self.chat = self.chat if self.chat is not None else models.chat
+            if self.chat is None:
+                self.chat = models.chat if self.answers is None else self._cached(lambda: models.chat)
+
+    def _cached(self, load_chat: Callable[[], Any]) -> Any:
+        from benchmarks.leads.answers import CachedChat
+
+        return CachedChat(self.answers, load_chat)
 
     def predict(self, case: LeadCase) -> dict[str, Any]:
         """The cached record of one case: each condition's lead (JSON) and the LLM seconds per question."""
@@ -90,6 +98,28 @@ class PipelineBackend:
         reading = reading_from_dict(record["reading"], utterances, self.settings)
         out = self._finish(case, utterances, entities, reading, started)
         out["wall_s"] = record.get("wall_s", out["wall_s"])
+        return out
+
+    def reread(self, case: LeadCase, record: dict[str, Any]) -> dict[str, Any]:
+        """Run the whole reading again with the current code, answering every question asked before from the
+        cache (the stored reading is keyed into it first) and asking the model only the new ones. The record
+        keeps the first run's seconds per question; `reread` says how many questions were new and their time."""
+        from benchmarks.leads.answers import CachedChat, prefill
+
+        self._load()
+        assert self.parse and self.analyse and self.read_call and self.answers is not None
+        started = time.perf_counter()
+        utterances, words = self.parse(case.transcript())
+        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        counts = prefill(self.answers, record["reading"], utterances, self.settings)
+        chat = self.chat if isinstance(self.chat, CachedChat) else None
+        before = (chat.asked, chat.asked_seconds) if chat else (0, 0.0)
+        reading = self.read_call(utterances, self.chat, self.settings)
+        out = self._finish(case, utterances, entities, reading, started)
+        new = (chat.asked - before[0], chat.asked_seconds - before[1]) if chat else (0, 0.0)
+        out["seconds"] = record.get("seconds", out["seconds"])
+        out["wall_s"] = round(record.get("wall_s", 0.0) + new[1], 3)
+        out["reread"] = {"new_questions": new[0], "new_seconds": round(new[1], 3), "unmatched": counts["unmatched"]}
         return out
 
     def _load_light(self) -> None:
@@ -163,6 +193,7 @@ def run_leads(
     report_dir: Path = DEFAULT_REPORT_DIR,
     oracle: bool = False,
     refinalize: bool = False,
+    reread: bool = False,
 ) -> Path:
     """Generate `n` cases of `split`, predict the first `limit` (all by default), write summary + report.
 
@@ -178,7 +209,10 @@ def run_leads(
         from benchmarks.leads.oracle import OracleBackend
 
         backend = backend or OracleBackend()
-    backend = backend or PipelineBackend()
+    if backend is None:
+        from benchmarks.leads.answers import AnswerCache
+
+        backend = PipelineBackend(answers=AnswerCache(out_dir / "answers" / f"{split}.jsonl"))
     kind = f"oracle-{split}" if oracle else split
     predictions: dict[str, dict[str, Any]] = {}
     correct = 0
@@ -187,7 +221,11 @@ def run_leads(
         if resume and path.exists():
             record = json.loads(path.read_text())
             note = "cached"
-            if refinalize and record.get("reading") and hasattr(backend, "refinalize"):
+            if reread and record.get("reading") and hasattr(backend, "reread"):
+                record = backend.reread(case, record)
+                path.write_text(json.dumps(record, indent=1))
+                note = f"re-read, {record['reread']['new_questions']} new questions"
+            elif refinalize and record.get("reading") and hasattr(backend, "refinalize"):
                 record = backend.refinalize(case, record)
                 path.write_text(json.dumps(record, indent=1))
                 note = "re-finalized"

@@ -10,8 +10,13 @@ benchmark can switch it off and show what it is worth (benchmarks/leads, "rule a
                     or says the prospect cannot decide -> negated (negation-aware: "I don't need anyone's sign-off")
   one_line          one line serves two criteria only if it has words of both
   need_words        stated need must name a problem in the cited line; "works fine" -> negated
-  lookalike         a cited budget that is a past purchase or a headcount, a timeline that is only a renewal
-                    date -> absent
+  lookalike         a cited budget that is a past purchase, a headcount or a phone number, a timeline that is
+                    only a renewal date -> absent
+  status_words      a hedged / negated / delegated status must come from a line that talks about the criterion
+                    (a support fault judged "someone else decides" is not a delegated authority) -> absent
+  support_call      on a support call (the rep answers as support) a fault report is a ticket, not a need
+  authority_words also settles a contradiction: a line that plainly refuses or hands over the decision beats a
+  "stated" line without first-person ownership ("I can't approve purchases" vs "we'll be signing by June").
 A lowered "stated" becomes hedged when the cited line hedges or still talks about the criterion, else absent:
 a wrong citation is not a prospect who hedged.
 
@@ -24,11 +29,13 @@ from __future__ import annotations
 import re
 
 from services.pipeline import spoken
+from services.pipeline.patterns import find_patterns
 from services.pipeline.types import CriterionStatus, LeadScore
 
 CRITERIA = ("budget", "authority", "need", "timeline")
 TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
-RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "one_line", "lookalike")
+RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "one_line", "lookalike", "status_words",
+         "support_call")
 
 _NEGATION = r"(?:not|n't|never|no|without)"
 
@@ -161,8 +168,16 @@ def timeline_phrase(text: str) -> str | None:
     return text[start:end].strip(" ,.;")
 
 
+def without_phone_numbers(text: str) -> str:
+    """`text` with read-out phone numbers blanked: "Sure, 497 555 2983" is digits, not money."""
+    for hit in sorted((h for h in find_patterns(text) if h.type == "PHONE"), key=lambda h: -h.start):
+        text = text[: hit.start] + " " + text[hit.end :]
+    return text
+
+
 def budget_amount(text: str) -> str | None:
     """The amount said in `text`, written as money ("fifty grand a year" -> "$50,000"); None without one."""
+    text = without_phone_numbers(text)
     if not spoken.mentions_amount(text):
         return None
     values = [v for v in spoken.spoken_numbers(text) if v >= 100]
@@ -173,19 +188,25 @@ def budget_amount(text: str) -> str | None:
 
 
 def _lowered(name: str, quote: str, why: str) -> tuple[CriterionStatus, str]:
-    status: CriterionStatus = "hedged" if _HEDGE.search(quote) or has_cue(name, quote) else "absent"
+    on_topic = names_problem(quote) if name == "need" else has_cue(name, quote)
+    status: CriterionStatus = "hedged" if _HEDGE.search(quote) or on_topic else "absent"
     return status, why
 
 
-def validate(name: str, status: CriterionStatus, quote: str | None, rules: frozenset[str]) -> tuple[
-    CriterionStatus, str | None
-]:
+def validate(name: str, status: CriterionStatus, quote: str | None, rules: frozenset[str], *,
+             support_call: bool = False) -> tuple[CriterionStatus, str | None]:
     """The status after checking a "stated" against the cited words, and why it was lowered (None if kept)."""
+    if status in ("hedged", "negated", "delegated") and "status_words" in rules and quote is not None \
+            and not talks_about(name, quote):
+        return "absent", f"{name}: judged {status}, but the cited line does not talk about it"
     if status != "stated":
         return status, None
     if quote is None:
         return "absent", f"{name}: stated without a prospect line to show it"
     if name == "budget":
+        if "lookalike" in rules and budget_amount(quote) is None and any(
+                hit.type == "PHONE" for hit in find_patterns(quote)):
+            return "absent", "budget: the cited number is a phone number, not money"
         if "lookalike" in rules and _PAST_PURCHASE.search(quote) and not _FOR_NOW.search(quote):
             return "absent", "budget: the cited amount is a past purchase"
         if "lookalike" in rules and _HEADCOUNT.search(quote) and not re.search(r"[$]|dollar|grand|bucks|budget",
@@ -205,12 +226,14 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "delegated", "authority: the cited line hands the decision to someone else"
         if not has_cue(name, quote):
             return "absent", "authority: the cited line does not say who decides"
+    if name == "need" and "support_call" in rules and support_call and FAULT.search(quote):
+        return "absent", "need: a fault report on a support call is a ticket, not a buying need"
     if name == "need" and "need_words" in rules:
         if _NO_NEED.search(quote):
             return "negated", "need: the prospect says what they have works"
         if _NEED_HEDGE.search(quote):
             return "hedged", "need: the prospect is not sure there is a problem"
-        if not has_cue(name, quote):
+        if not names_problem(quote):
             return _lowered(name, quote, "need: the cited line names no problem")
     return "stated", None
 
@@ -252,3 +275,93 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
     if confirmed == 2 or (confirmed == 1 and strong_intent):
         return "warm"
     return "cold"
+
+
+# --------------------------------------------------------------------------- words that back up a status
+
+# "We need this live by September", "we'd need about 15 seats": "need" with a deadline or a size as its object
+# says when or how many, not what hurts.
+_NEED_OBJECT = re.compile(
+    r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
+    r"licen[cs]es?|users?))\b[^.,;!?]*",
+    re.IGNORECASE,
+)
+# Faults in a product the caller already uses: what a support ticket says.
+FAULT = re.compile(
+    r"\b(?:stopped (?:working|syncing|loading)|(?:not|isn't|aren't|wasn't|won't|doesn't|don't|didn't|hasn't|"
+    r"haven't)\s+(?:\w+\s+)?(?:work|sync|load|sav|export|show|open|connect|upload|download|record)\w*|"
+    r"(?:can't|cannot|couldn't|unable to) (?:log ?in|sign in|access|open|export|connect)|log(?:s|ged|ging)? "
+    r"(?:\w+ )?out|crash\w*|error\w*|fail(?:s|ed|ing)?\b|bug\w*|broken|glitch\w*|missing|no audio|cut(?:s|ting)? "
+    r"off|(?:slow|forever) to load|since the (?:update|upgrade|release|last version)|come out empty|"
+    r"(?:show|shows|showing|end up on) the wrong|off by)",
+    re.IGNORECASE,
+)
+_SUPPORT_GREETING = re.compile(
+    r"\b(?:support|help ?desk|service desk|customer (?:care|service|success)|technical team|tech team)\b",
+    re.IGNORECASE,
+)
+_ROLE_WORDS = re.compile(
+    r"\b(?:boss|manager|director|vp|cfo|ceo|cto|coo|board|committee|partners?|owner|founder|finance|procurement|"
+    r"leadership|head of|pay grade|management|approv\w*|sign\w*|decid\w*|decision|say in|final word|call)\b",
+    re.IGNORECASE,
+)
+_BUDGET_WORDS = re.compile(r"\b(?:afford|pay|money|funds?|funding|financ\w*|spend\w*|cost\w*|price\w*|cash|"
+                           r"invest\w*|numbers?)\b", re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"\b(?:when|date|dates|time|timing|timeline|timeframe|plan\w*|rush|later|hold|parked|pause\w*|wait\w*|year|"
+    r"month|week|quarter|soon|now|deadline|schedule\w*|rollout|go live|start)\b",
+    re.IGNORECASE,
+)
+_NEED_WORDS = re.compile(r"\b(?:nice[- ]to[- ]have|help\w*|use it|useful|want|interest\w*|priority|pressing|"
+                         r"must)\b", re.IGNORECASE)
+# The prospect speaking of their own decision ("I sign off", "it sits with me", "my call").
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|mine|myself)\b", re.IGNORECASE)
+
+
+def names_problem(text: str) -> bool:
+    """The line names a problem: problem words other than a bare "need <deadline / size>"."""
+    return has_cue("need", _NEED_OBJECT.sub(" ", text))
+
+
+def talks_about(name: str, text: str) -> bool:
+    """Whether a line talks about the criterion at all (what a hedged, negated or delegated status needs)."""
+    if name == "budget":
+        return bool(CRITERION_CUES["budget"].search(text) or _FOR_NOW.search(text) or _BUDGET_WORDS.search(text))
+    if name == "authority":
+        return bool(CRITERION_CUES["authority"].search(text) or _DELEGATION.search(text)
+                    or _CANNOT_DECIDE.search(text) or _ROLE_WORDS.search(text))
+    if name == "need":
+        return bool(names_problem(text) or _NO_NEED.search(text) or _NEED_HEDGE.search(text)
+                    or _NEED_WORDS.search(text))
+    return bool(_TIMELINE_WINDOW.search(text) or _TIMELINE_HEDGE.search(text) or _TIME_WORDS.search(text))
+
+
+def is_support_call(rep_lines: list[str]) -> bool:
+    """The rep answers as support ("Thanks for calling Acme support"): judged on the rep's first three lines."""
+    return any(_SUPPORT_GREETING.search(text) for text in rep_lines[:3])
+
+
+def owns_decision(text: str) -> bool:
+    """First-person words about deciding ("I sign off on this", "the decision sits with me")."""
+    return bool(_FIRST_PERSON.search(text) and CRITERION_CUES["authority"].search(text))
+
+
+def refuses_decision(text: str) -> bool:
+    """The line plainly says the prospect cannot decide or hands the decision to someone else."""
+    return bool((_CANNOT_DECIDE.search(text) or _DELEGATION.search(text)) and not _NEGATED_DELEGATION.search(text))
+
+
+def second_look(name: str, kind: str, text: str, *, support_call: bool) -> bool:
+    """Whether the model's first answer contradicts the line's own words badly enough to ask it once more
+    (the narrower yes / no question of lead_questions.check_question). Code only decides to ask; the model's
+    second answer decides the status, and the checks above still apply to it."""
+    if name == "need":
+        if kind not in ("support", "no_need", "not_said"):
+            return False
+        if support_call and (kind == "support" or FAULT.search(text)):
+            return False
+        return names_problem(text) and not _NO_NEED.search(text) and not _NEED_HEDGE.search(text)
+    if name == "authority":
+        return kind in ("cannot", "other_person", "title", "not_said") and owns_decision(text) \
+            and not refuses_decision(text) and not _HEDGE.search(text)
+    return False

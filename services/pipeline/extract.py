@@ -46,10 +46,12 @@ from services.pipeline.lead_prompt import (
     speaker_labels,
 )
 from services.pipeline.lead_questions import (
+    CHECK_KINDS,
     KINDS,
     NO_LINE,
     STATUSES,
     Question,
+    check_question,
     excerpt,
     facts_question,
     line_messages,
@@ -103,6 +105,8 @@ class CriterionAnswer(_Lenient):
     kind: str = "not_said"
     """The model's label for the cited line (lead_questions.KINDS); `status` is what it means."""
     status: CriterionStatus = "absent"
+    second: str | None = None
+    """The model's yes / no to the second look (asked only when `kind` contradicts the line's words)."""
 
     @field_validator("status", mode="before")
     @classmethod
@@ -111,8 +115,10 @@ class CriterionAnswer(_Lenient):
         return text if text in STATUSES else "absent"
 
     def judged(self, criterion: str) -> CriterionAnswer:
-        """This answer with the status its kind stands for."""
-        return self.model_copy(update={"status": KINDS[criterion].get(self.kind, "absent")})
+        """This answer with the status its kind stands for (or, after a "yes" to the second look, the status of
+        the kind that question asks about)."""
+        kind = CHECK_KINDS[criterion] if self.second == "yes" and criterion in CHECK_KINDS else self.kind
+        return self.model_copy(update={"status": KINDS[criterion].get(kind, "absent")})
 
     @field_validator("line", mode="before")
     @classmethod
@@ -132,6 +138,18 @@ class FactsAnswer(_Lenient):
 
 class RolesAnswer(_Lenient):
     rep: str
+
+
+class CheckAnswer(_Lenient):
+    answer: str
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _answer(cls, value: Any) -> Any:
+        text = str(value or "").strip().lower()
+        if text not in ("yes", "no"):
+            raise ValueError(f"not yes / no: {value!r}")
+        return text
 
 
 @dataclass(frozen=True)
@@ -188,22 +206,39 @@ def reading_from_dict(data: dict[str, Any], utterances: Sequence[Utterance], set
 # --------------------------------------------------------------------------------------------- ask
 
 
+@dataclass(frozen=True)
+class ChatRequest:
+    """Exactly what one question sends to the model (benchmarks cache answers by it)."""
+
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+    max_tokens: int
+    temperature: float
+    seed: int
+
+
+def chat_request(transcript: str, question: Question, settings: Settings, *, line: bool = False,
+                 attempt: int = 1) -> ChatRequest:
+    """The request for one try of a question. `line`: `transcript` is a one-line excerpt, not the whole call."""
+    llm = settings.llm
+    messages = line_messages(transcript, question) if line else messages_for(transcript, question)
+    if attempt == 2:
+        messages[-1]["content"] += "\nReply with one complete JSON object only."
+    return ChatRequest(messages, question.schema, max_tokens=min(question.max_tokens * attempt, llm.max_tokens),
+                       temperature=llm.temperature,
+                       seed=llm.seed + attempt - 1)  # a different seed so a sampled answer is not the same failure
+
+
 def _ask(chat: ChatModel, transcript: str, question: Question, settings: Settings, model: type[_Lenient], *,
          line: bool = False) -> tuple[_Lenient | None, str | None]:
     """One narrow question, one retry on an unusable answer. Returns (answer, problem).
     `line`: `transcript` is a one-line excerpt, not the whole call."""
-    llm = settings.llm
     problems: list[str] = []
     for attempt in (1, 2):
-        messages = line_messages(transcript, question) if line else messages_for(transcript, question)
-        if attempt == 2:
-            messages[-1]["content"] += "\nReply with one complete JSON object only."
+        request = chat_request(transcript, question, settings, line=line, attempt=attempt)
         try:
-            text = chat.complete_json(
-                messages, question.schema, max_tokens=min(question.max_tokens * attempt, llm.max_tokens),
-                temperature=llm.temperature,
-                seed=llm.seed + attempt - 1,  # a different seed so a sampled answer is not the same failure again
-            )
+            text = chat.complete_json(request.messages, request.schema, max_tokens=request.max_tokens,
+                                      temperature=request.temperature, seed=request.seed)
         except ParleyError:
             raise
         except Exception as exc:  # a model runtime failure (context overflow, native error) is an extraction failure
@@ -217,6 +252,11 @@ def _ask(chat: ChatModel, transcript: str, question: Question, settings: Setting
             problems.append(f"attempt {attempt}: {str(exc)[:120]}")
             log.warning("lead question %s: unusable answer (%s)", question.name, exc)
     return None, f"{question.name}: no usable answer ({'; '.join(problems)})"
+
+
+def is_support_call(utts: Sequence[Utterance], roles: dict[str, Role]) -> bool:
+    """The rep answers as support (bant_rules.is_support_call on the rep's first lines)."""
+    return bant_rules.is_support_call([u.text for u in utts if roles.get(u.speaker) == "rep"])
 
 
 def _resolve_roles(utts: Sequence[Utterance]) -> tuple[dict[str, Role], str | None, str]:
@@ -274,14 +314,20 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
         problems.append(problem)
 
     criteria: dict[str, tuple[CriterionAnswer, ...]] = {}
+    support_call = is_support_call(utts, roles)
     for name in bant_rules.CRITERIA:
         started = time.perf_counter()
         judged: list[CriterionAnswer] = []
         for line, before in candidate_lines(view, roles, name):
-            answer, problem = _ask(chat, excerpt(before, line.id, line.text), line_question(name), settings,
-                                   CriterionAnswer, line=True)
+            shown = excerpt(before, line.id, line.text)
+            answer, problem = _ask(chat, shown, line_question(name), settings, CriterionAnswer, line=True)
             if isinstance(answer, CriterionAnswer):
-                judged.append(answer.model_copy(update={"line": line.id}).judged(name))
+                answer = answer.model_copy(update={"line": line.id})
+                if bant_rules.second_look(name, answer.kind, line.text, support_call=support_call):
+                    check, _ = _ask(chat, shown, check_question(name), settings, CheckAnswer, line=True)
+                    if isinstance(check, CheckAnswer):
+                        answer = answer.model_copy(update={"second": check.answer})
+                judged.append(answer.judged(name))
             if problem:
                 problems.append(f"{name} {line.id}: {problem}")
         criteria[name] = tuple(judged)
@@ -403,22 +449,31 @@ def _model_pick(answers: Sequence[CriterionAnswer]) -> CriterionAnswer | None:
     return ranked[0][1] if ranked else None
 
 
-def _judge(reading: ModelReading, name: str, rules: frozenset[str], review: _Review) -> tuple[
-    CriterionStatus, PromptLine | None
-]:
+def _judge(reading: ModelReading, name: str, rules: frozenset[str], review: _Review, *,
+           support_call: bool = False) -> tuple[CriterionStatus, PromptLine | None]:
     """The criterion's status from the model's judged lines: the first "stated" that the checks confirm wins;
-    otherwise the most informative status among them (a lowered "stated" counts at its lowered value)."""
+    otherwise the most informative status among them (a lowered "stated" counts at its lowered value).
+    Authority: a line that plainly refuses or hands over the decision beats a "stated" line without
+    first-person ownership (bant_rules, authority_words)."""
     outcomes: list[tuple[CriterionStatus, PromptLine | None]] = []
     for answer in reading.criteria.get(name, ()):
         line = _line(reading.view, answer.line)
         if line is None or reading.roles.get(line.utterance.speaker) == "rep":
             continue
-        status, why = bant_rules.validate(name, answer.status, line.text, rules)
-        if status == "stated":
-            return status, line
+        status, why = bant_rules.validate(name, answer.status, line.text, rules, support_call=support_call)
         if why:
             review.note(f"{why} ({line.id})")
         outcomes.append((status, line))
+    stated = next((o for o in outcomes if o[0] == "stated"), None)
+    if stated is not None and name == "authority" and "authority_words" in rules \
+            and not bant_rules.owns_decision(stated[1].text):
+        refusal = next((o for o in outcomes if o[0] in ("negated", "delegated")
+                        and bant_rules.refuses_decision(o[1].text)), None)
+        if refusal is not None:
+            review.note(f"authority: {refusal[1].id} refuses the decision, {stated[1].id} does not claim it")
+            return refusal
+    if stated is not None:
+        return stated
     if not outcomes:
         return "absent", None
     status, line = max(outcomes, key=lambda t: _STATUS_RANK[t[0]])
@@ -599,8 +654,9 @@ def finalize(
     # --- BANT: the model's status, validated against the line it cited
     lines: dict[str, PromptLine | None] = {}
     statuses: dict[str, CriterionStatus] = {}
+    support_call = is_support_call(utts, roles)
     for name in bant_rules.CRITERIA:
-        statuses[name], lines[name] = _judge(reading, name, active, review)
+        statuses[name], lines[name] = _judge(reading, name, active, review, support_call=support_call)
     if "one_line" in active:
         # One line serves two confirmed criteria only if it has words of both ("forty grand, and it's my call").
         for name in bant_rules.CRITERIA:

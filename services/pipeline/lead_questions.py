@@ -93,6 +93,16 @@ FACTS_QUESTION = (
     "company are not the prospect's; null if not said), every other vendor or tool the prospect uses, tried, or "
     "is comparing (as said), and the agreed next step."
 )
+# A second look, asked only when the first answer contradicts the line's own words (bant_rules.second_look):
+# one yes / no question is narrower than choosing among six kinds.
+CHECK_QUESTIONS: dict[str, str] = {
+    "need": "Question NEED CHECK: does the PROSPECT's line say their own team has a problem or pain they want "
+            "solved? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
+    "authority": "Question AUTHORITY CHECK: does the PROSPECT's line say that the PROSPECT personally makes or signs "
+                 "off the buying decision? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
+}
+# The kind a "yes" to the second look stands for.
+CHECK_KINDS: dict[str, str] = {"need": "problem", "authority": "self"}
 ROLES_QUESTION = "Question ROLES: which speaker is the salesperson (the rep who is selling)?"
 
 
@@ -117,6 +127,17 @@ def line_question(name: str) -> Question:
         "additionalProperties": False,
     }
     return Question(name, CRITERION_QUESTIONS[name], schema, max_tokens=16)
+
+
+def check_question(name: str) -> Question:
+    """{"answer": "yes" | "no"}: the second look at one line (need and authority)."""
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},
+        "required": ["answer"],
+        "additionalProperties": False,
+    }
+    return Question(f"{name}_check", CHECK_QUESTIONS[name], schema, max_tokens=16)
 
 
 def facts_question() -> Question:
