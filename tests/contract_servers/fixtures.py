@@ -2,7 +2,9 @@
 
 Use from any test module:
 
-    from tests.contract_servers.fixtures import hubspot_server, salesforce_server  # noqa: F401  (fixtures)
+    from tests.contract_servers import fixtures as contract
+    hubspot_server = contract.hubspot_server          # registers the fixtures in this module
+    salesforce_server = contract.salesforce_server
 
     def test_x(hubspot_server):
         hubspot_server.base_url          # e.g. http://127.0.0.1:41234 -> PARLEY_CRM__HUBSPOT__BASE_URL

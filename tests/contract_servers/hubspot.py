@@ -53,8 +53,8 @@ class HubSpotState:
     """Everything the server knows; thread-safe (the server runs in its own thread). Tests read it directly."""
 
     def __init__(self, *, token: str = "hubspot-test-token", search_lag_s: float = 2.0,
-                 ten_secondly_max: int = 190, daily_max: int = 250_000) -> None:
-        self.token, self.search_lag_s = token, search_lag_s
+                 ten_secondly_max: int = 190, daily_max: int = 250_000, window_s: float = 10.0) -> None:
+        self.token, self.search_lag_s, self.window_s = token, search_lag_s, window_s  # window_s: shorter in tests
         self.ten_secondly_max, self.daily_max = ten_secondly_max, daily_max
         self.lock = threading.RLock()
         self.faults = Faults()
@@ -193,14 +193,14 @@ class HubSpotState:
     # -------------------------------------------------------------- rate limits
     def _rate(self) -> tuple[dict[str, str], HubSpotError | None]:
         now = time.time()
-        while self._window and self._window[0] <= now - 10:
+        while self._window and self._window[0] <= now - self.window_s:
             self._window.popleft()
         self._window.append(now)
         self.daily_used += 1
         headers = {
             "X-HubSpot-RateLimit-Max": str(self.ten_secondly_max),
             "X-HubSpot-RateLimit-Remaining": str(max(0, self.ten_secondly_max - len(self._window))),
-            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(self.window_s * 1000)),
             "X-HubSpot-RateLimit-Daily": str(self.daily_max),
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.daily_max - self.daily_used)),
         }
