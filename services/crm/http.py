@@ -36,6 +36,15 @@ class Stop(Exception):
         self.outcome = outcome
 
 
+class Progress(dict[str, str]):
+    """One sync's state: the CRM ids written so far (what a retry outcome carries) and the limit headers the
+    CRM sent (into the outcome's detail). Per call, so concurrent syncs on one adapter do not mix them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: dict[str, object] = {}
+
+
 def make_client(crm: CrmSettings, *, timeout_s: float, base_url: str = "", headers: dict[str, str] | None = None,
                 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.crm.base import CrmRecord, SyncOutcome
-from services.crm.http import CrmConfigError, Stop, make_client, retry_after_header, short_body, transient, transport_error
+from services.crm.http import CrmConfigError, Progress, Stop, make_client, retry_after_header, short_body, transient, transport_error
 from services.crm.mapping import company_key, effective_mapping, map_object, note_text
 from services.crm.settings import CrmSettings, HubSpotSettings, resolve_secret
 
@@ -79,31 +79,31 @@ class HubSpotAdapter:
         return f"{base}/{from_id}/associations/default/{to_type}/{to_id}"
 
     # ------------------------------------------------------------------ one request
-    async def _request(self, record: CrmRecord, ids: dict[str, str], method: str, path: str, *,
+    async def _request(self, record: CrmRecord, ids: Progress, method: str, path: str, *,
                        json: object = None, allow: frozenset[int] = frozenset()) -> httpx.Response:
         try:
             resp = await self.client.request(method, path, json=json, headers=self._auth)
         except httpx.HTTPError as exc:
             raise Stop(transient(record, self.crm, transport_error(exc), ids=ids, rng=self.rng)) from exc
-        self.last_rate = {k: resp.headers[h] for k, h in RATE_HEADERS.items() if h in resp.headers}
+        ids.limits = {k: resp.headers[h] for k, h in RATE_HEADERS.items() if h in resp.headers}
         if resp.is_success or resp.status_code in allow:
             return resp
         raise Stop(self._classify(record, ids, resp))
 
-    def _classify(self, record: CrmRecord, ids: dict[str, str], resp: httpx.Response) -> SyncOutcome:
+    def _classify(self, record: CrmRecord, ids: Progress, resp: httpx.Response) -> SyncOutcome:
         code, message = resp.status_code, hubspot_message(resp)
-        detail = {"rate_limit": dict(self.last_rate)} if self.last_rate else {}
+        detail = {"rate_limit": dict(ids.limits)} if ids.limits else {}
         if code == 429:
             try:
                 policy = str(resp.json().get("policyName", ""))
             except (ValueError, AttributeError):
                 policy = ""
-            if policy.upper() == "DAILY" or self.last_rate.get("daily_remaining") == "0":
+            if policy.upper() == "DAILY" or ids.limits.get("daily_remaining") == "0":
                 return SyncOutcome("parked", external_ids=dict(ids), message=message, http_status=429,
                                    retry_after_s=round(seconds_to_utc_midnight(), 1), detail=detail)
             delay = retry_after_header(resp)
-            if delay is None and self.last_rate.get("interval_ms", "").isdigit():
-                delay = int(self.last_rate["interval_ms"]) / 1000.0
+            if delay is None and str(ids.limits.get("interval_ms", "")).isdigit():
+                delay = int(str(ids.limits["interval_ms"])) / 1000.0
             return transient(record, self.crm, message, http_status=429, ids=ids, detail=detail,
                              retry_after_s=delay if delay is not None else self.cfg.rate_limit_retry_s)
         if code >= 500 or code == 408:
@@ -114,15 +114,17 @@ class HubSpotAdapter:
         return SyncOutcome("failed", external_ids=dict(ids), message=message, http_status=code, detail=detail)
 
     # ------------------------------------------------------------------ keyed writes
-    async def _write(self, record: CrmRecord, ids: dict[str, str], *, object_type: str, known_id: str | None,
-                     id_property: str, id_value: str, properties: dict[str, object]) -> str:
-        """Update by id when known; otherwise (or when that id is gone) batch upsert on a unique property."""
+    async def _write(self, record: CrmRecord, ids: Progress, *, object_type: str, known_id: str | None,
+                     id_property: str, id_value: str, properties: dict[str, object],
+                     on_upsert: dict[str, object] | None = None) -> str:
+        """Update by id when known; otherwise (or when that id is gone) batch upsert on a unique property.
+        `on_upsert`: properties sent only with the upsert (e.g. a note's timestamp, kept on update by id)."""
         if known_id:
             resp = await self._request(record, ids, "PATCH", f"{self._objects(object_type)}/{known_id}",
                                        json={"properties": properties}, allow=frozenset({404}))
             if resp.status_code != 404:
                 return str(resp.json().get("id", known_id))
-        body = {"inputs": [{"idProperty": id_property, "id": id_value, "properties": properties}]}
+        body = {"inputs": [{"idProperty": id_property, "id": id_value, "properties": {**properties, **(on_upsert or {})}}]}
         resp = await self._request(record, ids, "POST", f"{self._objects(object_type)}/batch/upsert", json=body)
         data = resp.json()
         if data.get("errors") or not data.get("results"):  # 207: the batch ran, this input did not
@@ -130,11 +132,11 @@ class HubSpotAdapter:
                                    http_status=resp.status_code))
         return str(data["results"][0]["id"])
 
-    async def _associate(self, record: CrmRecord, ids: dict[str, str], from_type: str, from_id: str,
+    async def _associate(self, record: CrmRecord, ids: Progress, from_type: str, from_id: str,
                          to_type: str, to_id: str) -> None:
         await self._request(record, ids, "PUT", self._association(from_type, from_id, to_type, to_id))
 
-    async def _sync(self, record: CrmRecord, ids: dict[str, str]) -> None:
+    async def _sync(self, record: CrmRecord, ids: Progress) -> None:
         cfg, known = self.cfg, record.known_ids
 
         def props(obj: str) -> dict[str, object]:
@@ -162,17 +164,16 @@ class HubSpotAdapter:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         ids["note"] = await self._write(
             record, ids, object_type="notes", known_id=known.get("note"), id_property=cfg.note_unique_property,
-            id_value=record.key, properties={"hs_note_body": body, "hs_timestamp": stamp})
+            id_value=record.key, properties={"hs_note_body": body}, on_upsert={"hs_timestamp": stamp})
         await self._associate(record, ids, "notes", ids["note"], "contacts", ids["contact"])
 
     async def sync(self, record: CrmRecord) -> SyncOutcome:
-        ids: dict[str, str] = {}
-        self.last_rate: dict[str, str] = {}
+        ids = Progress()
         try:
             await self._sync(record, ids)
         except Stop as stop:
             return stop.outcome
-        detail = {"rate_limit": dict(self.last_rate)} if self.last_rate else {}
+        detail = {"rate_limit": dict(ids.limits)} if ids.limits else {}
         return SyncOutcome("synced", external_ids=ids, http_status=200, detail=detail)
 
     async def aclose(self) -> None:

@@ -13,6 +13,7 @@ go to the configured instance_url, not the token answer's instance_url (operator
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -22,7 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from services.crm.base import CrmRecord, SyncOutcome
-from services.crm.http import CrmConfigError, Stop, make_client, retry_after_header, short_body, transient, transport_error
+from services.crm.http import CrmConfigError, Progress, Stop, make_client, retry_after_header, short_body, transient, transport_error
 from services.crm.mapping import effective_mapping, map_object
 from services.crm.settings import CrmSettings, SalesforceSettings, resolve_secret
 
@@ -101,13 +102,14 @@ class SalesforceAdapter:
         self.cfg, self.crm, self.rng = cfg, crm, rng or random.Random()
         self.client = client or make_client(crm, timeout_s=cfg.timeout_s)
         self._token: str | None = None
+        self._mint_lock = asyncio.Lock()  # concurrent syncs share one token (and one renewal)
         self.tokens_minted = 0
 
     def _data(self, path: str) -> str:
         return f"{self.cfg.instance_url}/services/data/{self.cfg.api_version}{path}"
 
     # ------------------------------------------------------------------ auth
-    async def _mint(self, record: CrmRecord, ids: dict[str, str]) -> str:
+    async def _mint(self, record: CrmRecord, ids: Progress) -> str:
         cfg = self.cfg
         if cfg.auth == "client_credentials":
             form = {"grant_type": "client_credentials", "client_id": cfg.client_id, "client_secret": self._secret}
@@ -130,30 +132,38 @@ class SalesforceAdapter:
         self._token, self.tokens_minted = str(token), self.tokens_minted + 1
         return self._token
 
+    async def _current_token(self, record: CrmRecord, ids: Progress, *, rejected: str | None = None) -> str:
+        """The shared token; minted when there is none or when `rejected` (the one that got a 401) is still it."""
+        async with self._mint_lock:
+            if self._token is None or self._token == rejected:
+                self._token = None
+                return await self._mint(record, ids)
+            return self._token
+
     # ------------------------------------------------------------------ one request
-    async def _request(self, record: CrmRecord, ids: dict[str, str], method: str, url: str, *,
+    async def _request(self, record: CrmRecord, ids: Progress, method: str, url: str, *,
                        json_body: object = None, allow: frozenset[int] = frozenset()) -> httpx.Response:
         renewed = False
-        token = self._token or await self._mint(record, ids)
+        token = await self._current_token(record, ids)
         while True:
             try:
                 resp = await self.client.request(method, url, json=json_body,
                                                  headers={"Authorization": f"Bearer {token}"})
             except httpx.HTTPError as exc:
                 raise Stop(transient(record, self.crm, transport_error(exc), ids=ids, rng=self.rng)) from exc
-            self.last_limit = limit_info(resp) or self.last_limit
+            ids.limits = limit_info(resp) or ids.limits
             if resp.status_code == 401 and not renewed:  # INVALID_SESSION_ID: expired or revoked; no refresh token
-                self._token, renewed = None, True
-                token = await self._mint(record, ids)
+                renewed = True
+                token = await self._current_token(record, ids, rejected=token)
                 continue
             if resp.is_success or resp.status_code in allow:
                 return resp
             raise Stop(self._classify(record, ids, resp))
 
-    def _classify(self, record: CrmRecord, ids: dict[str, str], resp: httpx.Response) -> SyncOutcome:
+    def _classify(self, record: CrmRecord, ids: Progress, resp: httpx.Response) -> SyncOutcome:
         code = resp.status_code
         message, error_code = salesforce_message(resp)
-        detail: dict[str, object] = {"api_usage": dict(self.last_limit)} if self.last_limit else {}
+        detail: dict[str, object] = {"api_usage": dict(ids.limits)} if ids.limits else {}
         if error_code:
             detail["error_code"] = error_code
         if code == 403 and error_code == "REQUEST_LIMIT_EXCEEDED":
@@ -167,7 +177,7 @@ class SalesforceAdapter:
         return SyncOutcome("failed", external_ids=dict(ids), message=message, http_status=code, detail=detail)
 
     # ------------------------------------------------------------------ keyed writes
-    async def _upsert(self, record: CrmRecord, ids: dict[str, str], *, sobject: str, known_id: str | None,
+    async def _upsert(self, record: CrmRecord, ids: Progress, *, sobject: str, known_id: str | None,
                       ext_field: str, ext_value: str, fields: dict[str, object]) -> str:
         if known_id:
             resp = await self._request(record, ids, "PATCH", self._data(f"/sobjects/{sobject}/{known_id}"),
@@ -188,7 +198,7 @@ class SalesforceAdapter:
         got = await self._request(record, ids, "GET", url, allow=frozenset())
         return str(got.json()["Id"])
 
-    async def _sync(self, record: CrmRecord, ids: dict[str, str]) -> None:
+    async def _sync(self, record: CrmRecord, ids: Progress) -> None:
         cfg = self.cfg
         lead = map_object(record, effective_mapping(cfg.mapping, cfg.tenant_mappings, record.tenant_id, "lead"))
         for required in ("LastName", "Company"):  # Lead's required fields; a call may not have named them
@@ -204,13 +214,12 @@ class SalesforceAdapter:
                                              fields=task)
 
     async def sync(self, record: CrmRecord) -> SyncOutcome:
-        ids: dict[str, str] = {}
-        self.last_limit: dict[str, int] = {}
+        ids = Progress()
         try:
             await self._sync(record, ids)
         except Stop as stop:
             return stop.outcome
-        detail = {"api_usage": dict(self.last_limit)} if self.last_limit else {}
+        detail = {"api_usage": dict(ids.limits)} if ids.limits else {}
         return SyncOutcome("synced", external_ids=ids, http_status=200, detail=detail)
 
     async def aclose(self) -> None:

@@ -140,6 +140,8 @@ class HubSpotState:
             raise HubSpotError(404, "OBJECT_NOT_FOUND", f"resource not found: {object_type} {oid}")
         self._check_properties(object_type, props)
         self._conflict(object_type, props, oid)
+        if props.get("email"):
+            props = {**props, "email": str(props["email"]).lower()}  # HubSpot stores e-mails lower-cased
         obj["properties"].update({k: (None if v is None else str(v)) for k, v in props.items()})
         obj["updatedAt"], obj["_written"] = _now_iso(), time.time()
         return obj

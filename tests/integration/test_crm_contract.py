@@ -82,6 +82,7 @@ def test_hubspot_create_resync_and_edits_without_duplicates(hubspot_server):
     assert state.associated("contacts", ids["contact"], "companies") == [ids["company"]]
     assert state.associated("notes", ids["note"], "contacts") == [ids["contact"]]
 
+    stamp = state.all("notes")[0]["properties"]["hs_timestamp"]
     # the reviewer edited the lead: re-sync with the stored ids updates by id
     edited = dataclasses.replace(record, contact_title="COO", confidence=0.95, summary="Edited: 60 seats.",
                                  known_ids=ids, reviewed_by="rita")
@@ -91,12 +92,39 @@ def test_hubspot_create_resync_and_edits_without_duplicates(hubspot_server):
     contact = state.all("contacts")[0]["properties"]
     assert contact["jobtitle"] == "COO" and contact["ai_confidence"] == "0.95"
     assert "Edited: 60 seats." in state.all("notes")[0]["properties"]["hs_note_body"]
+    assert state.all("notes")[0]["properties"]["hs_timestamp"] == stamp  # the note keeps its place in the timeline
     assert any(m == "PATCH" and p.endswith(f"/contacts/{ids['contact']}") for m, p, _ in state.requests)
 
     # the ids were lost (e.g. the outcome never reached the store): the keyed upserts still find the records
     third = sync_once(one_adapter("hubspot", crm), dataclasses.replace(edited, known_ids={}))
     assert third.status == "synced" and third.external_ids == ids
     assert [len(state.all(t)) for t in ("companies", "contacts", "notes")] == [1, 1, 1]
+
+
+def test_concurrent_syncs_on_one_adapter_keep_their_own_ids(hubspot_server, salesforce_server):
+    crm = {"hubspot": hubspot_settings(hubspot_server), "salesforce": salesforce_settings(salesforce_server)}
+    adapters = build_adapters(Settings(crm=crm))
+    records = [make_record(key=f"lead-{i}", contact_email=f"p{i}@example.com", company=f"Co {i}",
+                           company_domain=f"co{i}.example") for i in range(6)]
+
+    async def go():
+        outs = {}
+        for name, adapter in adapters.items():
+            outs[name] = await asyncio.gather(*(adapter.sync(r) for r in records))
+            await adapter.aclose()
+        return outs
+
+    outs = asyncio.run(go())
+    state = hubspot_server.state
+    for record, out in zip(records, outs["hubspot"]):
+        assert out.status == "synced"
+        contact = next(c for c in state.all("contacts") if c["id"] == out.external_ids["contact"])
+        assert contact["properties"]["email"] == record.contact_email
+        assert state.associated("contacts", contact["id"], "companies") == [out.external_ids["company"]]
+    for record, out in zip(records, outs["salesforce"]):
+        lead = salesforce_server.state.find("Lead", "Id", out.external_ids["lead"])[0]
+        assert out.status == "synced" and lead["Parley_Key__c"] == record.key
+    assert salesforce_server.state.tokens_issued == 1 and len(salesforce_server.state.all("Lead")) == 6
 
 
 def test_hubspot_contact_without_email_keyed_on_lead_and_search_lags_writes(hubspot_server):
