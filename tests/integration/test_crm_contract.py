@@ -3,7 +3,7 @@ duplicates, edits arriving, a 429 storm, an hour-long outage, expired tokens, mu
 
 A sync loop here plays the dispatcher's part (part B): call sync, on `retry` / `parked` remember the ids the
 outcome carries and the delay, call again. Delays are added up as simulated time instead of slept, except for
-the real ten-secondly window test, whose window is shortened to 1 s.
+the real ten-secondly window test, whose window is shortened to 2 s.
 """
 
 from __future__ import annotations
@@ -163,17 +163,17 @@ def test_hubspot_unknown_custom_property_is_a_readable_failure(hubspot_server):
 
 
 def test_hubspot_429_storm_from_a_real_ten_secondly_window():
-    # a sync is 5 requests; 6 allowed per 1 s window: back-to-back leads hit the limit, wait the interval, go on
-    with running_hubspot(ten_secondly_max=6, window_s=1.0) as server:
+    # a sync is 5 requests; 6 allowed per 2 s window: back-to-back leads hit the limit, wait the interval, go on
+    with running_hubspot(ten_secondly_max=6, window_s=2.0) as server:
         crm = {"hubspot": hubspot_settings(server)}
         records = [make_record(key=f"lead-{i}", contact_email=f"p{i}@example.com") for i in range(3)]
         throttled = 0
         for record in records:
             final, outcomes, _ = drive(one_adapter("hubspot", crm), record, sleep=True)
             assert final.status == "synced", final.message
-            assert all(o.retry_after_s == 1.0 for o in outcomes if o.status == "retry")
+            assert all(o.retry_after_s == 2.0 for o in outcomes if o.status == "retry")
             throttled += sum(o.http_status == 429 for o in outcomes)
-        assert throttled >= 2
+        assert throttled >= 1  # 2 when the box is not loaded; a slow box spreads requests over more windows
         assert len(server.state.all("contacts")) == 3 and len(server.state.all("notes")) == 3
         assert len(server.state.all("companies")) == 1  # one company (same domain) for all three
 
@@ -250,18 +250,19 @@ def test_salesforce_expired_token_is_renewed_once(salesforce_server):
 
 
 def test_salesforce_token_ttl_and_bad_credentials():
-    with running_salesforce(token_ttl_s=0.3) as server:
+    with running_salesforce(token_ttl_s=1.0) as server:
         crm = {"salesforce": salesforce_settings(server)}
         adapter = one_adapter("salesforce", crm)
 
         async def go():
             first = await adapter.sync(make_record())
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(1.1)
             second = await adapter.sync(make_record())
             await adapter.aclose()
             return first, second
 
-        assert [o.status for o in asyncio.run(go())] == ["synced", "synced"] and server.state.tokens_issued == 2
+        assert [o.status for o in asyncio.run(go())] == ["synced", "synced"]
+        assert server.state.tokens_issued >= 2  # the first expired between the syncs: a new one, no failure
         bad = sync_once(one_adapter("salesforce", {"salesforce": salesforce_settings(server, client_secret="nope")}), make_record())
         assert bad.status == "failed" and "invalid_client" in bad.message
 
