@@ -16,6 +16,28 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     path_contains: str | None = None
     method: str | None = None
+    delay_s: float = 0.0  # answer only after this long (longer than the client's timeout = a timeout);
+    # with status 0 the request is processed normally and only the answer is late: the write happened, the
+    # client never heard (the case that makes a non-idempotent create duplicate)
+
+
+DELAY_HEADER = "X-Contract-Delay-S"  # internal: handle() -> the ASGI layer, which sleeps and strips it
+
+
+def fault_headers(fault: Fault, headers: dict[str, str]) -> dict[str, str]:
+    out = {**headers, **fault.headers}
+    if fault.delay_s:
+        out[DELAY_HEADER] = str(fault.delay_s)
+    return out
+
+
+async def apply_delay(headers: dict[str, str]) -> dict[str, str]:
+    import asyncio
+
+    delay = float(headers.pop(DELAY_HEADER, 0) or 0)
+    if delay:
+        await asyncio.sleep(delay)
+    return headers
 
 
 class Faults:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI, Request  # module level: FastAPI resolves the handlers' string annotations here
 from fastapi.responses import JSONResponse, Response
 
-from tests.contract_servers.faults import Fault, Faults
+from tests.contract_servers.faults import Fault, Faults, apply_delay, fault_headers
 
 PROPERTIES = {
     "contacts": {"email", "firstname", "lastname", "jobtitle", "phone", "company", "ai_lead_score", "ai_confidence",
@@ -73,10 +73,10 @@ class HubSpotState:
 
     # -------------------------------------------------------------- fault injection
     def fail_next(self, status: int, n: int = 1, *, after: int = 0, path_contains: str | None = None,
-                  body: object = None, headers: dict[str, str] | None = None) -> None:
+                  body: object = None, headers: dict[str, str] | None = None, delay_s: float = 0.0) -> None:
         body = body if body is not None else {"status": "error", "category": "INTERNAL_ERROR",
                                               "message": "internal error (injected)"}
-        self.faults.add(Fault(status, n, after, body, dict(headers or {}), path_contains))
+        self.faults.add(Fault(status, n, after, body, dict(headers or {}), path_contains, delay_s=delay_s))
 
     def rate_limit_next(self, n: int = 1, *, policy: str = "TEN_SECONDLY_ROLLING", after: int = 0) -> None:
         """n answers of 429 without Retry-After, as HubSpot sends them."""
@@ -227,8 +227,10 @@ class HubSpotState:
                          "message": "Authentication credentials not found."}, {}
         headers, limited = self._rate()
         fault = self.faults.take(method, path)
-        if fault is not None:
-            return fault.status, fault.body, {**headers, **fault.headers}
+        if fault is not None and fault.status != 0:
+            return fault.status, fault.body, fault_headers(fault, headers)
+        if fault is not None:  # status 0: do the write, then answer late (the client times out, the write stays)
+            headers = fault_headers(fault, headers)
         if limited is not None:
             return limited.status, limited.body, headers
         try:
@@ -285,6 +287,7 @@ def create_app(state: HubSpotState):
         except ValueError:
             return JSONResponse({"status": "error", "category": "VALIDATION_ERROR", "message": "Invalid JSON"}, 400)
         status, payload, headers = state.handle(request.method, "/" + path, request.headers.get("authorization"), body)
+        headers = await apply_delay(headers)
         if status == 204:
             return Response(status_code=204, headers=headers)
         return JSONResponse(payload, status_code=status, headers=headers)

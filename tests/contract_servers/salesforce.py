@@ -25,7 +25,7 @@ import time
 from fastapi import FastAPI, Request  # module level: FastAPI resolves the handlers' string annotations here
 from fastapi.responses import JSONResponse, Response
 
-from tests.contract_servers.faults import Fault, Faults
+from tests.contract_servers.faults import Fault, Faults, apply_delay, fault_headers
 
 FIELDS = {
     "Lead": {"FirstName", "LastName", "Title", "Email", "Phone", "Company", "Rating", "Description",
@@ -79,9 +79,9 @@ class SalesforceState:
             self.tokens.clear()
 
     def fail_next(self, status: int, n: int = 1, *, after: int = 0, path_contains: str | None = None,
-                  body: object = None, headers: dict[str, str] | None = None) -> None:
+                  body: object = None, headers: dict[str, str] | None = None, delay_s: float = 0.0) -> None:
         body = body if body is not None else [{"errorCode": "SERVER_UNAVAILABLE", "message": "injected outage"}]
-        self.faults.add(Fault(status, n, after, body, dict(headers or {}), path_contains))
+        self.faults.add(Fault(status, n, after, body, dict(headers or {}), path_contains, delay_s=delay_s))
 
     def add_record(self, sobject: str, fields: dict) -> str:
         """Insert directly, bypassing upsert matching (e.g. a second Lead with the same external id)."""
@@ -158,8 +158,10 @@ class SalesforceState:
         self.api_used += 1
         headers = {"Sforce-Limit-Info": f"api-usage={self.api_used}/{self.api_limit}"}
         fault = self.faults.take(method, path)
-        if fault is not None:
-            return fault.status, fault.body, {**headers, **fault.headers}
+        if fault is not None and fault.status != 0:
+            return fault.status, fault.body, fault_headers(fault, headers)
+        if fault is not None:  # status 0: do the write, then answer late (the client times out, the write stays)
+            headers = fault_headers(fault, headers)
         if self.api_used > self.api_limit:
             return 403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "TotalRequests Limit exceeded."}], headers
         try:
@@ -261,6 +263,7 @@ def create_app(state: SalesforceState):
             return JSONResponse([{"errorCode": "JSON_PARSER_ERROR", "message": "malformed JSON"}], status_code=400)
         status, payload, headers = state.handle(request.method, "/services/data/" + path,
                                                 request.headers.get("authorization"), body)
+        headers = await apply_delay(headers)
         if status == 204:
             return Response(status_code=204, headers=headers)
         return JSONResponse(payload, status_code=status, headers=headers)

@@ -358,3 +358,29 @@ def test_webhook_sink_to_a_real_receiver_that_verifies_and_dedupes():
         assert len(received) == 1
         bad = drive(one_adapter("webhook", {"webhook": dict(crm["webhook"], secret="wrong")}), make_record())[0]
         assert bad.status == "failed" and bad.http_status == 401
+
+
+# ------------------------------------------------------------------------------------- slow CRMs, quotas
+@pytest.mark.parametrize("written", [False, True], ids=["timeout-before-write", "write-done-answer-lost"])
+def test_timeouts_against_slow_servers_retry_then_succeed_once(hubspot_server, salesforce_server, written):
+    status = 0 if written else 503  # 0: the server writes, then answers after the client gave up
+    hubspot_server.state.fail_next(status, 2, delay_s=1.5, path_contains="/contacts/")  # slower than the timeout
+    salesforce_server.state.fail_next(status, 1, delay_s=1.5, path_contains="/Lead/")
+    crm = {"hubspot": hubspot_settings(hubspot_server, timeout_s=0.5),
+           "salesforce": salesforce_settings(salesforce_server, timeout_s=0.5)}
+    for name, server_count in (("hubspot", lambda: len(hubspot_server.state.all("contacts"))),
+                               ("salesforce", lambda: len(salesforce_server.state.all("Lead")))):
+        final, outcomes, _ = drive(one_adapter(name, crm), make_record())
+        assert final.status == "synced", (name, final.message)
+        assert any(o.status == "retry" and o.message.startswith("timeout") for o in outcomes)
+        assert server_count() == 1
+    if written:  # the timed-out requests did write (and the retries found those records instead of duplicating)
+        assert sum(1 for _, p, st in hubspot_server.state.requests if "/contacts/batch/upsert" in p and st == 200) == 3
+        assert sum(1 for _, p, st in salesforce_server.state.requests if "/Lead/" in p and st in (200, 201)) >= 2
+
+
+def test_hubspot_daily_quota_used_up_parks():
+    with running_hubspot(daily_max=3) as server:
+        out = sync_once(one_adapter("hubspot", {"hubspot": hubspot_settings(server)}), make_record())
+        assert out.status == "parked" and out.http_status == 429 and out.retry_after_s > 0
+        assert out.detail["rate_limit"]["daily_remaining"] == "0" and set(out.external_ids) == {"company", "contact"}
