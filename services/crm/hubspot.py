@@ -22,7 +22,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from services.crm.base import CrmRecord, SyncOutcome
-from services.crm.http import CrmConfigError, Progress, Stop, make_client, retry_after_header, short_body, transient, transport_error
+from services.crm.http import (
+    CrmConfigError,
+    Progress,
+    Stop,
+    make_client,
+    retry_after_header,
+    short_body,
+    transient,
+    transport_error,
+)
 from services.crm.mapping import company_key, effective_mapping, map_object, note_text
 from services.crm.settings import CrmSettings, HubSpotSettings, resolve_secret
 

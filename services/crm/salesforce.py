@@ -23,7 +23,16 @@ from urllib.parse import quote
 import httpx
 
 from services.crm.base import CrmRecord, SyncOutcome
-from services.crm.http import CrmConfigError, Progress, Stop, make_client, retry_after_header, short_body, transient, transport_error
+from services.crm.http import (
+    CrmConfigError,
+    Progress,
+    Stop,
+    make_client,
+    retry_after_header,
+    short_body,
+    transient,
+    transport_error,
+)
 from services.crm.mapping import effective_mapping, map_object
 from services.crm.settings import CrmSettings, SalesforceSettings, resolve_secret
 

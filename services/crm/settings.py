@@ -17,7 +17,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
-from services.crm.mapping import DEFAULT_HUBSPOT, DEFAULT_SALESFORCE, DEFAULT_WEBHOOK, validate_mapping
+from services.crm.mapping import (
+    DEFAULT_HUBSPOT,
+    DEFAULT_SALESFORCE,
+    DEFAULT_WEBHOOK,
+    validate_mapping,
+)
 
 Mapping = dict[str, dict[str, str]]  # object ("contact", "lead", ...) -> source field -> CRM property
 

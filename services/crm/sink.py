@@ -19,7 +19,14 @@ import time
 import httpx
 
 from services.crm.base import CrmRecord, SyncOutcome
-from services.crm.http import CrmConfigError, make_client, retry_after_header, short_body, transient, transport_error
+from services.crm.http import (
+    CrmConfigError,
+    make_client,
+    retry_after_header,
+    short_body,
+    transient,
+    transport_error,
+)
 from services.crm.mapping import effective_mapping, map_object
 from services.crm.settings import CrmSettings, WebhookSinkSettings, resolve_secret
 from services.crm.webhooks import RETRY_STATUSES, sign

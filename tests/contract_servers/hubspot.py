@@ -19,7 +19,10 @@ import time
 from collections import deque
 from datetime import UTC, datetime
 
-from fastapi import FastAPI, Request  # module level: FastAPI resolves the handlers' string annotations here
+from fastapi import (  # module level: FastAPI resolves the handlers' string annotations here
+    FastAPI,
+    Request,
+)
 from fastapi.responses import JSONResponse, Response
 
 from tests.contract_servers.faults import Fault, Faults, apply_delay, fault_headers

@@ -14,7 +14,10 @@ import time
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request  # module level: the receiver's annotations resolve here
+from fastapi import (  # module level: the receiver's annotations resolve here
+    FastAPI,
+    Request,
+)
 from fastapi.responses import JSONResponse
 
 from services.crm.adapters import build_adapters
@@ -22,8 +25,14 @@ from services.crm.base import CrmRecord, SyncOutcome
 from services.crm.webhooks import verify_signature
 from services.settings import Settings
 from tests.contract_servers import fixtures as contract
-from tests.contract_servers.fixtures import hubspot_settings, running_hubspot, running_salesforce, salesforce_settings, serve
-from tests.unit.crm.conftest import make_record
+from tests.contract_servers.fixtures import (
+    hubspot_settings,
+    running_hubspot,
+    running_salesforce,
+    salesforce_settings,
+    serve,
+)
+from tests.unit.crm.records import make_record
 
 pytestmark = pytest.mark.integration
 hubspot_server = contract.hubspot_server  # the shared fixtures, registered in this module

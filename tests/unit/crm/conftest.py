@@ -1,4 +1,4 @@
-"""Shared bits of the adapter unit tests: a record, settings builders, and a synchronous runner (no asyncio plugin)."""
+"""Shared bits of the adapter unit tests: settings and a synchronous runner (no asyncio plugin)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,7 @@ import asyncio
 
 import pytest
 
-from services.crm.base import BantEvidenceLine, CrmRecord
 from services.crm.settings import CrmSettings
-
-
-def make_record(**overrides) -> CrmRecord:
-    base = dict(
-        key="lead-7", tenant_id="acme", call_id="call-7", call_url="https://parley.local/review/lead-7",
-        score="hot", confidence=0.87, contact_name="Dana K. Lee", contact_title="VP Ops",
-        contact_email="Dana.Lee@Example.com", contact_phone="+1 555 0100", company="Example Widgets Inc.",
-        company_domain="https://www.example.com/", next_step="Send the quote by Friday",
-        summary="Needs 40 seats before Q3.", reasoning="Budget and timeline stated by the buyer.",
-        evidence=(BantEvidenceLine("budget", "stated", "about fifty thousand dollars", 31.5),
-                  BantEvidenceLine("authority", "decision_maker", "I sign off on this", 44.0)),
-    )
-    base.update(overrides)
-    return CrmRecord(**base)
 
 
 def run(coro):

@@ -9,9 +9,14 @@ import httpx
 import pytest
 import respx
 
-from services.crm.hubspot import HubSpotAdapter, hubspot_message, seconds_to_utc_midnight
+from services.crm.hubspot import (
+    HubSpotAdapter,
+    hubspot_message,
+    seconds_to_utc_midnight,
+)
 from services.crm.settings import HubSpotSettings
-from tests.unit.crm.conftest import make_record, run
+from tests.unit.crm.conftest import run
+from tests.unit.crm.records import make_record
 
 BASE = "https://api.hubapi.com"
 V = "/crm/objects/2026-09"

@@ -5,10 +5,21 @@ from pydantic import ValidationError
 
 from services.crm.adapters import build_adapters
 from services.crm.http import CrmConfigError
-from services.crm.mapping import company_key, effective_mapping, map_object, normalise_name, split_name
-from services.crm.settings import CrmSettings, HubSpotSettings, SalesforceSettings, resolve_secret
+from services.crm.mapping import (
+    company_key,
+    effective_mapping,
+    map_object,
+    normalise_name,
+    split_name,
+)
+from services.crm.settings import (
+    CrmSettings,
+    HubSpotSettings,
+    SalesforceSettings,
+    resolve_secret,
+)
 from services.settings import Settings
-from tests.unit.crm.conftest import make_record
+from tests.unit.crm.records import make_record
 
 
 def test_split_name_and_company_keys():

@@ -11,9 +11,15 @@ import httpx
 import pytest
 import respx
 
-from services.crm.salesforce import NOT_PROVIDED, SalesforceAdapter, jwt_assertion, limit_info
+from services.crm.salesforce import (
+    NOT_PROVIDED,
+    SalesforceAdapter,
+    jwt_assertion,
+    limit_info,
+)
 from services.crm.settings import SalesforceSettings
-from tests.unit.crm.conftest import make_record, run
+from tests.unit.crm.conftest import run
+from tests.unit.crm.records import make_record
 
 INST = "https://acme.my.salesforce.com"
 DATA = "/services/data/v62.0/sobjects"

@@ -13,7 +13,8 @@ from services.crm.http import CrmConfigError
 from services.crm.settings import WebhookSinkSettings
 from services.crm.sink import WebhookSinkAdapter
 from services.crm.webhooks import verify_signature
-from tests.unit.crm.conftest import make_record, run
+from tests.unit.crm.conftest import run
+from tests.unit.crm.records import make_record
 
 URL = "https://hooks.example.com/parley/lead"
 
