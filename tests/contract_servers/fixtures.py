@@ -16,7 +16,7 @@ Use from any test module:
         salesforce_server.base_url       # instance_url (the token endpoint is on it too)
         salesforce_server.state.expire_tokens(); salesforce_server.state.add_record("Lead", {...})
 
-Each test gets a fresh server (about 0.1 s to start). `serve(app)` runs any ASGI app the same way, and
+A realistic record to sync: tests.unit.crm.records.make_record(**overrides). Each test gets a fresh server (about 0.1 s to start). `serve(app)` runs any ASGI app the same way, and
 `hubspot_settings(server)` / `salesforce_settings(server)` give the matching `crm.*` settings dicts.
 """
 
