@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.autoscaler.settings import AutoscalerSettings
+from services.crm.settings import CrmSettings
 
 Profile = Literal["cpu", "gpu"]
 
@@ -133,6 +134,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=lambda: RetentionSettings())
     serving: ServingSettings = Field(default_factory=lambda: ServingSettings())
     autoscaler: AutoscalerSettings = Field(default_factory=lambda: AutoscalerSettings())
+    crm: CrmSettings = Field(default_factory=lambda: CrmSettings())
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,7 @@ class CrmRecord:
     reviewed_by: str | None = None
     known_ids: dict[str, str] = field(default_factory=dict)  # ids a previous sync of this lead got: update by id
     extra: dict[str, str] = field(default_factory=dict)
+    attempt: int = 1  # 1-based try of this sync, set by the dispatcher: adapters size the retry backoff on it
 
 
 @dataclass(frozen=True)
