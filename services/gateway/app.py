@@ -1,7 +1,8 @@
 """App factory and the `parley serve` entry.
 
 create_app(settings) builds the FastAPI app; its lifespan opens the database (migrating it), creates the
-configured tenants / API keys, and starts the webhook outbox dispatcher and the retention sweeper threads.
+configured tenants / API keys, and starts the webhook outbox dispatcher, the CRM sync dispatcher and the
+retention sweeper threads.
 serve(settings) additionally starts the embedded worker processes and runs uvicorn. The gateway process never
 imports torch: the pipeline runs in worker processes only.
 """
@@ -109,6 +110,11 @@ def create_app(settings: Settings, *, db: Database | None = None, background: bo
                                         daemon=True)]
             for t in threads:
                 t.start()
+            from services.crm.sync import start_sync_dispatcher
+
+            sync_thread = start_sync_dispatcher(database, settings, stop)  # after the outbox, like it: a thread
+            if sync_thread is not None:
+                threads.append(sync_thread)
         try:
             yield
         finally:
