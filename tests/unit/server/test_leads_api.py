@@ -9,7 +9,6 @@ import json
 import re
 from pathlib import Path
 
-
 from services.worker.fake import fake_runner
 from services.worker.loop import Worker
 from tests.unit.server.conftest import auth, build_settings, make_client, make_wav
