@@ -328,3 +328,32 @@ def test_deleting_the_call_deletes_its_lead(store: Database) -> None:
         jobs.delete_job(s, job_id=job_id, actor="test")
     with store.session() as s:
         assert s.get(LeadRow, lead_id) is None and leads.syncs(s, lead_id=lead_id) == []
+
+
+def test_gateway_lifespan_starts_the_sync_dispatcher_from_build_adapters(tmp_path, monkeypatch) -> None:
+    """The production wiring: create_app's lifespan imports services.crm.adapters.build_adapters lazily, runs
+    the dispatcher thread next to the outbox and closes the adapters on shutdown."""
+    import sys
+    import time
+    import types
+
+    from fastapi.testclient import TestClient
+
+    from services.gateway.app import create_app
+
+    crm = FakeCrm("hubspot")
+    module = types.ModuleType("services.crm.adapters")
+    module.build_adapters = lambda settings: {"hubspot": crm}
+    monkeypatch.setitem(sys.modules, "services.crm.adapters", module)
+    settings = build_settings(tmp_path, crm_sync={"poll_interval_s": 0.05})
+    db = open_database(settings)
+    lead_id = _lead(db, complete_with(db, lead_json(confidence=0.9))).id
+    with TestClient(create_app(settings, db=db, background=True)):
+        deadline = time.monotonic() + 20
+        while getattr(_sync_rows(db, lead_id).get("hubspot"), "status", None) != "synced":
+            assert time.monotonic() < deadline, "the dispatcher did not sync the lead"
+            time.sleep(0.05)
+    assert crm.closed and [r.key for r in crm.sent] == [lead_id]
+    with db.session() as s:
+        assert s.get(LeadRow, lead_id).state == "applied"
+    db.dispose()
