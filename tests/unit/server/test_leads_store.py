@@ -357,3 +357,91 @@ def test_gateway_lifespan_starts_the_sync_dispatcher_from_build_adapters(tmp_pat
     with db.session() as s:
         assert s.get(LeadRow, lead_id).state == "applied"
     db.dispose()
+
+
+def test_two_reviewers_at_once_only_one_decision_lands(store: Database) -> None:
+    """Both loaded version 1 and decide at the same moment (threads, real transactions): one wins, the other
+    gets version_conflict, the lead has exactly one review transition."""
+    import threading
+
+    lead_id = _lead(store, complete_with(store, lead_json(confidence=0.4))).id
+    barrier, outcomes = threading.Barrier(2), []
+
+    def review(action: str, reason: str | None) -> None:
+        barrier.wait()
+        try:
+            with store.session() as s:
+                leads.transition(s, tenant_id="acme", lead_id=lead_id, action=action, actor=f"r-{action}",
+                                 expected_version=1, reason=reason)
+            outcomes.append("ok")
+        except leads.VersionConflict:
+            outcomes.append("version_conflict")
+
+    threads = [threading.Thread(target=review, args=a) for a in (("approve", None), ("reject", "no budget"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["ok", "version_conflict"]
+    with store.session() as s:
+        trail = leads.transitions(s, lead_id=lead_id)
+        assert len(trail) == 2 and s.get(LeadRow, lead_id).version == 2
+
+
+def test_429_storm_with_two_dispatchers_loses_and_duplicates_nothing(store: Database, tmp_path) -> None:
+    """Two dispatchers on one database, a CRM that answers 429 (retry, no Retry-After) to 70 % of requests:
+    every lead reaches the CRM exactly once as a successful upsert, and no row is claimed by both at once."""
+    import random
+    import threading
+
+    ids = [_lead(store, complete_with(store, lead_json(confidence=0.9, email=f"p{i}@x.example"))).id
+           for i in range(12)]
+    rng, lock, in_flight, overlaps = random.Random(7), threading.Lock(), set(), []
+
+    class Storm(FakeCrm):
+        async def sync(self, record: CrmRecord) -> SyncOutcome:
+            with lock:
+                if record.key in in_flight:
+                    overlaps.append(record.key)
+                in_flight.add(record.key)
+            await asyncio.sleep(0.01)
+            with lock:
+                in_flight.discard(record.key)
+                throttled = rng.random() < 0.7
+            if throttled:
+                self.sent.append(record)
+                return SyncOutcome(status="retry", http_status=429, message="TEN_SECONDLY_ROLLING")
+            return await super().sync(record)
+
+    crm = Storm("hubspot")
+    a = _dispatcher(store, tmp_path, crm, max_attempts=1000, batch_size=4)
+    b = _dispatcher(store, tmp_path, crm, max_attempts=1000, batch_size=4)
+
+    def drive(d: SyncDispatcher) -> None:
+        for _ in range(400):
+            if all(getattr(_sync_rows(store, i).get("hubspot"), "status", None) == "synced" for i in ids):
+                return
+            asyncio.run(d.run_once())
+
+    threads = [threading.Thread(target=drive, args=(d,)) for d in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert overlaps == []
+    assert sorted(crm.store) == sorted(ids)  # each lead upserted once by key: nothing lost, nothing doubled
+    synced_calls = [r.key for r in crm.sent if r.key in crm.store]
+    assert len(synced_calls) > len(ids)  # the storm really throttled
+    with store.session() as s:
+        assert all(s.get(LeadRow, i).state == "applied" for i in ids)
+
+
+def test_queue_order_hot_first_then_oldest(store: Database) -> None:
+    first = _lead(store, complete_with(store, lead_json(score="cold", confidence=0.3))).id
+    hot = _lead(store, complete_with(store, lead_json(score="hot", confidence=0.3))).id
+    warm = _lead(store, complete_with(store, lead_json(score="warm", confidence=0.3))).id
+    with store.session() as s:
+        rows = leads.list_leads(s, tenant_id="acme", flt=leads.LeadFilter(states=("draft",)), limit=10)
+        assert [r.id for r in rows] == [hot, warm, first]
+        assert [r.id for r in leads.list_leads(s, tenant_id="acme", flt=leads.LeadFilter(reason="hot_lead"),
+                                               limit=10)] == [hot]
