@@ -201,3 +201,24 @@ def test_events_carry_a_stable_event_id_header(db, settings) -> None:
         by_event.setdefault(body["event"], set()).add((event_id, delivery))
     for pairs in by_event.values():
         assert len({e for e, _ in pairs}) == 1 and len({d for _, d in pairs}) == 2
+
+
+def test_failed_sync_shows_the_crm_message_and_retry_from_the_page(client, db, settings) -> None:
+    from services.store import leads as store_leads
+
+    lead = _call(client, db, settings, seconds=5.0)  # approved by routing
+    with db.session() as s:
+        store_leads.ensure_sync_rows(s, crms=["salesforce"])
+    with db.session() as s:
+        row = store_leads.syncs(s, lead_id=lead["id"])[0]
+        store_leads.record_sync(s, sync_id=row.id, result=store_leads.SyncResult(
+            "failed", {}, "MULTIPLE_CHOICES: 2 Leads match External_Id__c (00Q1, 00Q2)", 300))
+    sync = client.get(f"/v1/leads/{lead['id']}/sync", headers=auth()).json()
+    assert sync[0]["status"] == "failed" and sync[0]["last_http_status"] == 300
+    _login(client)
+    page = client.get(f"/review/leads/{lead['id']}")
+    assert "MULTIPLE_CHOICES: 2 Leads match" in page.text and 'value="retry_sync"' in page.text
+    r = client.post(f"/review/leads/{lead['id']}", data={"version": str(lead["version"]), "action": "retry_sync",
+                                                       "csrf_token": _csrf(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get(f"/v1/leads/{lead['id']}/sync", headers=auth()).json()[0]["status"] == "pending"

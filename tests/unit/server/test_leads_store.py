@@ -445,3 +445,23 @@ def test_queue_order_hot_first_then_oldest(store: Database) -> None:
         assert [r.id for r in rows] == [hot, warm, first]
         assert [r.id for r in leads.list_leads(s, tenant_id="acme", flt=leads.LeadFilter(reason="hot_lead"),
                                                limit=10)] == [hot]
+
+
+def test_migration_0002_downgrades_and_upgrades_again(store: Database) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from services.store.migrate import alembic_config, upgrade
+
+    new = {"leads", "lead_transitions", "crm_syncs", "routing_configs"}
+    assert new <= set(inspect(store.engine).get_table_names())
+    if store.dialect == "postgresql":
+        with store.engine.begin() as conn:
+            cfg = alembic_config(store.engine)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+    else:
+        command.downgrade(alembic_config(store.engine), "0001")
+    assert not new & set(inspect(store.engine).get_table_names())
+    upgrade(store.engine)
+    assert new <= set(inspect(store.engine).get_table_names())
