@@ -311,10 +311,12 @@ class CrmSyncSettings(BaseModel):
     batch_size: int = Field(20, ge=1, description="sync rows claimed per round (synced concurrently)")
     lease_s: float = Field(120.0, gt=0, description="a claimed row is invisible to other dispatchers this long")
     max_attempts: int = Field(
-        40, ge=1, description="retry outcomes (5xx, timeouts, rate limits) before a row fails; parked waits do not count"
+        60, ge=1, description="retry outcomes (5xx, timeouts, rate limits) before a row fails; parked waits do not count"
     )
     backoff_base_s: float = Field(2.0, ge=0, description="first retry delay without Retry-After; doubles, with jitter")
-    backoff_max_s: float = Field(600.0, ge=0, description="longest retry delay: 40 tries cover an outage of over 5 hours")
+    backoff_max_s: float = Field(
+        600.0, ge=0, description="longest retry delay: with 60 tries a row outlasts an outage of at least 4 h (6.5 h on average)"
+    )
 
 
 Settings.model_rebuild()

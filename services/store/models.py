@@ -151,6 +151,7 @@ class LeadRow(Base):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_tenant_state_created", "tenant_id", "state", "created_at"),
+        Index("ix_leads_state", "state"),  # the sync dispatcher looks for approved leads of every tenant
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

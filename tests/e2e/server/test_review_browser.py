@@ -64,6 +64,10 @@ def test_review_queue_in_chromium(make_stack, tmp_path) -> None:
                                         args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 760})
+                problems: list[str] = []  # console errors (a CSP violation, a script error) fail the test
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
                 page.goto(stack.url + "/review")
                 expect(page.get_by_role("heading", name="Log in")).to_be_visible()
                 page.fill("input[name=api_key]", KEYS["acme"])
@@ -108,6 +112,8 @@ def test_review_queue_in_chromium(make_stack, tmp_path) -> None:
                 page.click("button.reject")
                 expect(page.locator("#lead-state")).to_have_text("rejected")
                 expect(page.locator(".history")).to_contain_text("existing customer, not a new lead")
+                assert page.evaluate("typeof htmx") == "object"  # the vendored htmx loaded under our CSP
+                assert problems == [], "\n".join(problems)
             finally:
                 browser.close()
 

@@ -18,7 +18,7 @@ from services.crm.routing import RoutingPolicy, route
 from services.crm.sync import SyncDispatcher, build_record
 from services.settings import ReviewSettings
 from services.store import audit, jobs, leads
-from services.store.db import Database, open_database
+from services.store.db import Database, open_database, utcnow
 from services.store.models import CrmSync, LeadRow, WebhookDelivery
 from tests.unit.server.conftest import build_settings
 from tests.unit.server.lead_fixtures import complete_with, lead_json
@@ -465,3 +465,30 @@ def test_migration_0002_downgrades_and_upgrades_again(store: Database) -> None:
     assert not new & set(inspect(store.engine).get_table_names())
     upgrade(store.engine)
     assert new <= set(inspect(store.engine).get_table_names())
+
+
+def test_default_schedule_outlasts_an_hour_long_outage(tmp_path) -> None:
+    """With the shipped crm_sync defaults and the unluckiest jitter, a row retried on every answer waits well
+    over an hour (4 h) before it fails; Retry-After is obeyed and parked waits cost no try."""
+    import random
+
+    from services.settings import Settings
+
+    class Unlucky(random.Random):
+        def random(self) -> float:
+            return 0.0  # the shortest delay jitter allows (50 %)
+
+    disp = SyncDispatcher(db=None, settings=Settings(), adapters={}, rng=Unlucky())  # type: ignore[arg-type]
+    waited, attempts = 0.0, 0
+    while True:
+        result = disp.schedule(SyncOutcome(status="retry", http_status=503), attempts_before=attempts)
+        if result.status == "failed":
+            break
+        attempts += 1
+        waited += (result.next_attempt_at - utcnow()).total_seconds()
+    assert attempts == Settings().crm_sync.max_attempts - 1 and waited > 4 * 3600
+    assert "gave up after 60 tries" in result.message
+    told = disp.schedule(SyncOutcome(status="retry", retry_after_s=10.0), attempts_before=0)
+    parked = disp.schedule(SyncOutcome(status="parked", retry_after_s=7200.0), attempts_before=0)
+    assert 9 < (told.next_attempt_at - parked.next_attempt_at).total_seconds() + 7200 < 11
+    assert parked.status == "parked" and not parked.counts_as_attempt

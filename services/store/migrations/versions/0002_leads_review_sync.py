@@ -45,6 +45,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index('ix_leads_tenant_state_created', ['tenant_id', 'state', 'created_at'], unique=False)
+        batch_op.create_index('ix_leads_state', ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('lead_transitions',
@@ -114,4 +115,5 @@ def downgrade() -> None:
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_leads_tenant_id'))
         batch_op.drop_index('ix_leads_tenant_state_created')
+        batch_op.drop_index('ix_leads_state')
     op.drop_table('leads')
