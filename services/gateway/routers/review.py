@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from services.gateway import review_session as rs
-from services.gateway.errors import ApiError, NotFound
+from services.gateway.errors import ApiError, NotFound, Unauthorized
 from services.gateway.routers.leads import parse_filter, summary, sync_views
 from services.store import jobs, leads, tenants
 from services.store.models import Job
@@ -62,6 +62,10 @@ def _render(request: Request, viewer: rs.Viewer, name: str, context: dict[str, A
     response.headers["Cache-Control"] = "no-store"
     rs.set_cookie(request, response, viewer.cookie)
     return response
+
+
+def _unauthorized() -> ApiError:
+    return Unauthorized("log in at /review/login (or send the tenant API key)")
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -181,7 +185,7 @@ async def lead_page(lead_id: str, request: Request) -> Response:
 async def decide(lead_id: str, request: Request) -> Response:
     viewer = await rs.identify(request)
     if viewer is None:
-        raise rs_unauthorized()
+        raise _unauthorized()
     form = await request.form(max_files=0, max_fields=40, max_part_size=16 * 1024)
     if not rs.csrf_ok(viewer, request.headers.get(rs.CSRF_HEADER) or form.get(rs.CSRF_FIELD)):
         raise CsrfFailed("missing or wrong CSRF token")
@@ -213,17 +217,11 @@ async def decide(lead_id: str, request: Request) -> Response:
     return RedirectResponse(f"/review/leads/{lead_id}", status_code=303)
 
 
-def rs_unauthorized() -> ApiError:
-    from services.gateway.errors import Unauthorized
-
-    return Unauthorized("log in at /review/login (or send the tenant API key)")
-
-
 @router.get("/leads/{lead_id}/audio")
 async def lead_audio(lead_id: str, request: Request) -> Response:
     viewer = await rs.identify(request)
     if viewer is None:
-        raise rs_unauthorized()
+        raise _unauthorized()
     db = request.app.state.db
 
     def load() -> tuple[str | None, str | None]:
