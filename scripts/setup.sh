@@ -13,7 +13,8 @@ WHEELS="${PARLEY_WHEEL_CACHE:-$HOME/.cache/parley/wheels}"
 LLAMA_VERSION="0.3.36"
 TORCH_PIN="torch==2.13.0"   # the local CPU build; pinned in the SAME pip command as anything needing torch
 APT_PACKAGES=(ffmpeg sox libsox-fmt-all flite espeak-ng libsndfile1 postgresql iproute2 cmake build-essential
-  asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata)  # last three: real speech for benchmarks
+  asterisk-core-sounds-en-wav asterisk-core-sounds-en pocketsphinx-testdata  # these three: real speech for benchmarks
+  chromium)  # headless browser for the /review page test (tests/e2e/server/test_review_browser.py)
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

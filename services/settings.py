@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     serving: ServingSettings = Field(default_factory=lambda: ServingSettings())
     autoscaler: AutoscalerSettings = Field(default_factory=lambda: AutoscalerSettings())
     crm: CrmSettings = Field(default_factory=lambda: CrmSettings())
+    review: ReviewSettings = Field(default_factory=lambda: ReviewSettings())
+    crm_sync: CrmSyncSettings = Field(default_factory=lambda: CrmSyncSettings())
 
 
 @lru_cache(maxsize=1)
@@ -276,6 +278,47 @@ class RetentionSettings(BaseModel):
         None, description="hard-delete audio, transcripts and results this long after a job ends; None keeps"
     )
     sweep_interval_s: float = Field(300.0, gt=0, description="how often the retention sweeper runs")
+
+
+class ReviewSettings(BaseModel):
+    """Lead routing and the review queue (README "Review queue and lead routing"). Routing values are the
+    defaults of every tenant; PUT /v1/leads/routing overrides them per tenant."""
+
+    threshold: float = Field(
+        0.7, ge=0.0, le=1.0, description="a lead with confidence at or above this (and valid evidence) syncs unreviewed"
+    )
+    hot_leads: Literal["review", "threshold", "never"] = Field(
+        "review",
+        description="hot leads: review = always reviewed (first in the queue); threshold = routed like the others; "
+        "never = skip the confidence threshold (evidence and needs_review still checked)",
+    )
+    needs_review_always: bool = Field(True, description="a lead the extractor flagged needs_review always waits for a person")
+    events_url: str | None = Field(
+        None, description="default receiver of the Lead* domain events of every tenant (besides each call's callback_url)"
+    )
+    session_secret: SecretStr | None = Field(
+        None,
+        description="signs /review session cookies; None = random per process (sessions end on restart; set it when "
+        "several gateway replicas serve /review)",
+    )
+    session_ttl_s: float = Field(8 * 3600, gt=0, description="lifetime of a /review login session")
+    page_size: int = Field(50, ge=1, le=500, description="leads per page of the /review queue")
+
+
+class CrmSyncSettings(BaseModel):
+    """The CRM sync dispatcher (services/crm/sync.py), run next to the webhook dispatcher by `parley serve`."""
+
+    enabled: bool = Field(True, description="run the dispatcher in the gateway process (off: approved leads wait)")
+    poll_interval_s: float = Field(1.0, gt=0, description="idle wait between claim rounds")
+    batch_size: int = Field(20, ge=1, description="sync rows claimed per round (synced concurrently)")
+    lease_s: float = Field(120.0, gt=0, description="a claimed row is invisible to other dispatchers this long")
+    max_attempts: int = Field(
+        60, ge=1, description="retry outcomes (5xx, timeouts, rate limits) before a row fails; parked waits do not count"
+    )
+    backoff_base_s: float = Field(2.0, ge=0, description="first retry delay without Retry-After; doubles, with jitter")
+    backoff_max_s: float = Field(
+        600.0, ge=0, description="longest retry delay: with 60 tries a row outlasts an outage of at least 4 h (6.5 h on average)"
+    )
 
 
 Settings.model_rebuild()

@@ -1,8 +1,11 @@
 """Webhook outbox dispatcher and signatures.
 
 Each delivery is a POST of the JSON payload with headers
-  Parley-Event: call.completed | call.failed
-  Parley-Delivery: <delivery id>   (the same on every retry: receivers de-duplicate on it)
+  Parley-Event: call.completed | call.failed | LeadScored | LeadReviewRequired | LeadApproved | LeadRejected |
+                LeadSynced | LeadSyncFailed
+  Parley-Delivery: <delivery id>   (the same on every retry of one delivery to one URL)
+  Parley-Event-Id: <event id>      (Lead* events: the same for every delivery of one event, to every receiver,
+                                    also the payload's `event_id`: receivers de-duplicate on it)
   Parley-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>
 Receivers verify with verify_signature() (or the same three lines in their language) and reject stale
 timestamps. Retries: 5xx, 408, 429, timeouts and connection errors, with exponential backoff and jitter;
@@ -90,6 +93,8 @@ class Dispatcher:
             "Parley-Delivery": delivery_id,
             "Parley-Signature": sign(self.secret, int(time.time()), body),
         }
+        if isinstance(payload.get("event_id"), str):
+            headers["Parley-Event-Id"] = payload["event_id"]
         try:
             resp = send(client, "POST", url, network=self.settings.network, headers=headers, content=body)
         except InputError as exc:  # URL no longer allowed (e.g. DNS now points inside): not retried

@@ -1,7 +1,8 @@
 """App factory and the `parley serve` entry.
 
 create_app(settings) builds the FastAPI app; its lifespan opens the database (migrating it), creates the
-configured tenants / API keys, and starts the webhook outbox dispatcher and the retention sweeper threads.
+configured tenants / API keys, and starts the webhook outbox dispatcher, the CRM sync dispatcher and the
+retention sweeper threads.
 serve(settings) additionally starts the embedded worker processes and runs uvicorn. The gateway process never
 imports torch: the pipeline runs in worker processes only.
 """
@@ -35,7 +36,8 @@ diarized transcript, entities, redacted text and BANT lead.
 Errors are `{"error": {"code", "message", "hint"}}` with stable codes: unauthorized (401), not_found (404),
 audio_too_large / audio_too_long / payload_too_large (413), unsupported_media_type / audio_undecodable (415),
 validation_error / invalid_request / audio_empty / url_not_allowed (422), rate_limited / queue_full (429, with
-Retry-After), internal_error (500), sync_timeout (504)."""
+Retry-After), internal_error (500), sync_timeout (504); /v1/leads: version_conflict / invalid_transition (409),
+invalid_fields / reason_required (422)."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -109,6 +111,11 @@ def create_app(settings: Settings, *, db: Database | None = None, background: bo
                                         daemon=True)]
             for t in threads:
                 t.start()
+            from services.crm.sync import start_sync_dispatcher
+
+            sync_thread = start_sync_dispatcher(database, settings, stop)  # after the outbox, like it: a thread
+            if sync_thread is not None:
+                threads.append(sync_thread)
         try:
             yield
         finally:
@@ -142,10 +149,12 @@ def create_app(settings: Settings, *, db: Database | None = None, background: bo
             counter.labels(request.method, getattr(route, "path", "unmatched"), str(response.status_code)).inc()
         return response
 
-    from services.gateway.routers import calls, gladia, health, openai, webhooks
+    from services.gateway.routers import calls, gladia, health, leads, openai, review, webhooks
 
-    for r in (health.router, calls.router, webhooks.router, gladia.router, openai.router):
+    for r in (health.router, calls.router, webhooks.router, leads.router, gladia.router, openai.router,
+              review.router):
         app.include_router(r)
+    review.mount_static(app)
     return app
 
 

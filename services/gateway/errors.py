@@ -70,9 +70,11 @@ ERROR_CODES = {
     "audio_undecodable": 415, "audio_too_large": 413, "audio_too_long": 413, "payload_too_large": 413,
     "audio_empty": 422, "validation_error": 422, "invalid_request": 422, "url_not_allowed": 422,
     "rate_limited": 429, "queue_full": 429, "internal_error": 500, "sync_timeout": 504,
+    "version_conflict": 409, "invalid_transition": 409, "invalid_fields": 422, "reason_required": 422,
+    "csrf_failed": 403,
 }
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
                405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
                415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited"}
 

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.store import audit, outbox
+from services.settings import ReviewSettings
+from services.store import audit, leads, outbox
 from services.store.db import utcnow
 from services.store.models import Job, JobResult, StageLatency, WebhookDelivery
 
@@ -233,10 +234,11 @@ def _webhook(session: Session, *, job: Job, event: str, payload: dict[str, Any])
 
 def complete_job(
     session: Session, *, job_id: str, worker_id: str, attempt: int, result: dict[str, Any],
-    timings: dict[str, float] | None = None,
+    timings: dict[str, float] | None = None, review: ReviewSettings | None = None,
 ) -> bool:
     """Write the result and mark the job succeeded, only while `worker_id` holds the lease. Idempotent:
-    the result row's primary key is the job id (INSERT .. ON CONFLICT DO NOTHING)."""
+    the result row's primary key is the job id (INSERT .. ON CONFLICT DO NOTHING). The call's lead is created
+    and routed in the same transaction (services/store/leads.py; `review` holds the routing defaults)."""
     now = utcnow()
     res = session.execute(
         update(Job).where(_owned(job_id, worker_id))
@@ -255,6 +257,7 @@ def complete_job(
                  tenant_id=job.tenant_id, from_state="running", to_state="succeeded", detail={"attempt": attempt})
     # The result travels in the webhook, as Gladia/AssemblyAI callers expect; GET /v1/calls/{id} has it too.
     _webhook(session, job=job, event="call.completed", payload={"status": "succeeded", "result": result})
+    leads.create_for_job(session, job=job, result=result, review=review or ReviewSettings())
     return True
 
 

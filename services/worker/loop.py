@@ -116,7 +116,8 @@ class Worker:
                 raise LeaseLost(job_id)
             with self.db.session() as s:
                 ok = jobs.complete_job(s, job_id=job_id, worker_id=self.worker_id, attempt=attempt,
-                                       result=result.model_dump(mode="json"), timings=dict(result.timings))
+                                       result=result.model_dump(mode="json"), timings=dict(result.timings),
+                                       review=self.settings.review)
             if not ok:
                 log.warning("job %s: lease lost before the result was written; result discarded", job_id)
         except LeaseLost:
