@@ -318,6 +318,17 @@ _NEED_WORDS = re.compile(r"\b(?:nice[- ]to[- ]have|help\w*|use it|useful|want|in
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|mine|myself)\b", re.IGNORECASE)
 
 
+# Words that name a problem outright (the second look needs one: "keep me posted" has a need cue, no problem),
+# or say it is why the prospect is talking to the rep at all.
+_PROBLEM_WORDS = re.compile(
+    r"\b(?:problem|issue|pain|hurt\w*|headache|struggl\w*|fed up|annoy\w*|frustrat\w*|tedious|mess|chaos|"
+    r"by hand|manually|wast\w*|los(?:e|es|ing|t)|fall\w* through|forget\w*|forgot|mistakes?|bottleneck|"
+    r"complain\w*|costing|can't keep up|no way to|hard to|difficult|never happens|reason (?:we're|we are|i'm|i am) "
+    r"(?:looking|calling|here)|reached out because|why (?:i|we) (?:took|take) (?:the|this) call)\b",
+    re.IGNORECASE,
+)
+
+
 def names_problem(text: str) -> bool:
     """The line names a problem: problem words other than a bare "need <deadline / size>"."""
     return has_cue("need", _NEED_OBJECT.sub(" ", text))
@@ -360,7 +371,8 @@ def second_look(name: str, kind: str, text: str, *, support_call: bool) -> bool:
             return False
         if support_call and (kind == "support" or FAULT.search(text)):
             return False
-        return names_problem(text) and not _NO_NEED.search(text) and not _NEED_HEDGE.search(text)
+        return bool(names_problem(text) and _PROBLEM_WORDS.search(text) and not _NO_NEED.search(text)
+                    and not _NEED_HEDGE.search(text))
     if name == "authority":
         return kind in ("cannot", "other_person", "title", "not_said") and owns_decision(text) \
             and not refuses_decision(text) and not _HEDGE.search(text)

@@ -92,11 +92,18 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# Capitalised because they are acronyms of a kind of software, not because they name a vendor ("our calls
+# aren't syncing to the CRM" offered "CRM" as a competitor).
+GENERIC_ACRONYMS = frozenset({"crm", "erp", "api", "apis", "saas", "ai", "it", "hr", "ui", "ux", "sso", "voip", "pbx",
+                              "sms", "pdf", "csv", "sql", "ats", "cms", "hris", "ccaas", "ucaas", "qa", "kpi"})
+
+
 def said_as_name(name: str, prospect: Sequence[Utterance]) -> bool:
     """Did the prospect say `name` as a proper name: capitalised, not just because a sentence starts with it?
 
-    Counts and amounts are never names ("Twenty-five users" was offered as a competitor)."""
-    if _NUMBER_WORD.search(name) or not name.strip():
+    Counts and amounts are never names ("Twenty-five users" was offered as a competitor), nor are generic
+    acronyms (CRM, ERP, API)."""
+    if _NUMBER_WORD.search(name) or not name.strip() or name.strip().lower() in GENERIC_ACRONYMS:
         return False
     pattern = re.compile(r"(?<![\w])" + r"\s*".join(re.escape(w) for w in name.split()) + r"(?![\w])", re.IGNORECASE)
     for utt in prospect:

@@ -16,11 +16,21 @@ from services.pipeline.types import Role, Utterance
 
 _INTRO = re.compile(
     r"\b(?:calling from|calling on behalf of|this is \w+(?: \w+)? (?:with|from|at|over at)\b|"
-    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|i(?:'m| am) \w+(?: \w+)? (?:with|from) \w+|"
+    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|\w+(?: \w+)? here,? (?:from|with)\b|i(?:'m| am) \w+(?: \w+)? (?:with|from) \w+|"
     r"thanks? (?:you )?for taking (?:my|the|this) call|reaching out (?:to you )?(?:about|because|from)|"
     r"the reason (?:i'm|i am) calling)",
     re.IGNORECASE,
 )
+# Checking who answered ("Is this Dana Reyes?", "am I speaking with Dana?") is what the caller does on an outbound
+# call; greeting callers on behalf of the company ("Thanks for calling Acme support") is what the rep does on an
+# inbound one.
+_CALLER_CHECK = re.compile(
+    r"\b(?:(?i:is this) [A-Z][a-z]+|(?i:am i speaking (?:with|to))|(?i:is) [A-Z][a-z]+ (?i:there|available)|"
+    r"(?i:how can i help|what can i do for you))\b",
+)
+# The company side answers an inbound call: the surest cue there is, so it weighs more than an introduction
+# (a customer calling in says "I'm calling from ..." too).
+_ANSWERS_CALL = re.compile(r"\b(?:thanks?|thank you) for calling\b", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:so |and |okay,? |great,? )?(?:what|how|when|who|where|why|which|do you|does|did you|are you|is there|"
     r"is it|can you|could you|would you|have you|will you|may i)\b",
@@ -44,6 +54,9 @@ _INTRO_NAME = re.compile(
     r"\b(?:[Tt]his is|[Mm]y name is|I'm|I am)\s+(?P<name>[A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+)?)"
     r"(?:,? (?:and )?(?:i'm |i am )?(?:with|from|at|over at|calling from)\s+"
     r"(?P<company>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3}))?"
+    # "Claire Iversen here, from Parley"
+    r"|\b(?P<name2>[A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+)?) here,? (?:from|with|at)\s+"
+    r"(?P<company2>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3})"
 )
 _INTRO_COMPANY = re.compile(r"\bcalling (?:from|on behalf of)\s+(?P<company>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3})")
 
@@ -86,8 +99,10 @@ def score_speakers(utterances: Sequence[Utterance]) -> dict[str, float]:
         question_share = questions / total_questions if total_questions else 0.0
         cues = sum(len(_PROSPECT_CUES.findall(u.text)) for u in utts)
         rep_cues = sum(len(_REP_CUES.findall(u.text)) for u in utts)
+        caller = sum(1 for u in utts[:3] if _CALLER_CHECK.search(u.text))
+        answers = sum(1 for u in utts[:2] if _ANSWERS_CALL.search(u.text))
         scores[speaker] = (3.0 * min(intro, 1) + 2.0 * question_share - 0.5 * min(cues, 4)
-                           + 0.75 * min(rep_cues, 4))
+                           + 0.75 * min(rep_cues, 4) + 1.5 * min(caller, 1) + 4.0 * min(answers, 1))
     if utterances:
         scores[utterances[0].speaker] += 0.75
     return scores
@@ -137,9 +152,10 @@ def rep_identity(utterances: Sequence[Utterance], rep_speaker: str | None) -> tu
         return names, companies
     for utt in [u for u in utterances if u.speaker == rep_speaker][:4]:
         for match in _INTRO_NAME.finditer(utt.text):
-            names.add(match.group("name"))
-            if match.group("company"):
-                companies.add(_clean_company(match.group("company")))
+            names.add(match.group("name") or match.group("name2"))
+            company = match.group("company") or match.group("company2")
+            if company:
+                companies.add(_clean_company(company))
         for match in _INTRO_COMPANY.finditer(utt.text):
             companies.add(_clean_company(match.group("company")))
     return names, companies

@@ -164,3 +164,29 @@ def test_cached_chat_asks_the_model_once_per_new_request(tmp_path: Path) -> None
     assert len(calls) == 2 and chat.hits == 2
     assert request_key(*args, max_tokens=16, temperature=0.0, seed=7) != request_key(
         *args, max_tokens=32, temperature=0.0, seed=7)
+
+
+# ---------------------------------------------------------------------------------- roles, names
+
+
+def test_roles_on_an_inbound_support_call_and_an_outbound_call_where_the_prospect_speaks_first() -> None:
+    from services.pipeline.roles import guess_roles, rep_identity
+
+    inbound = [utt(0, "A", "Thank you for calling Brightline, you're through to Omar."),
+               utt(1, "B", "Hi Omar, this is Jo Park from Kestrel Dental, I'm calling from the front desk."),
+               utt(2, "B", "Our invoices stopped exporting.")]
+    guess = guess_roles(inbound)
+    assert guess.rep == "A" and guess.confident
+    outbound = [utt(0, "B", "Hello?"), utt(1, "A", "Hi, Lena Ruiz here, from Brightline. Is this Jo Park?"),
+                utt(2, "B", "Yes, speaking. I'm with Kestrel Dental."), utt(3, "A", "Do you have a minute?")]
+    guess = guess_roles(outbound)
+    assert guess.rep == "A" and guess.confident
+    assert rep_identity(outbound, "A") == ({"Lena Ruiz"}, {"Brightline"})
+
+
+def test_generic_acronyms_are_not_competitors() -> None:
+    from services.pipeline.competitors import said_as_name
+
+    prospect = [utt(0, "B", "Since the update nothing reaches the CRM or the ERP, and Pipedrive is slow too.")]
+    assert not said_as_name("CRM", prospect) and not said_as_name("ERP", prospect)
+    assert said_as_name("Pipedrive", prospect)
