@@ -529,6 +529,10 @@ def _ground_contact(
             review.note(f"contact name {value!r} is the rep's own name, dropped")
             fields[key] = None
             continue
+        if key == "name" and any(grounding.same_name(value, c) for c in [_clean(facts.company), *own] if c):
+            review.note(f"contact name {value!r} is a company, dropped")
+            fields[key] = None
+            continue
         if key == "company" and any(grounding.same_name(value, c) for c in own):
             review.note(f"contact company {value!r} is the rep's company, dropped")
             fields[key] = None
