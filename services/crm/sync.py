@@ -6,8 +6,10 @@ win, ids of an earlier sync travel in `known_ids` so the adapter updates by id),
 concurrently and store each outcome (services/store/leads.py record_sync):
 
   synced -> external ids kept; the lead is applied once every CRM has it; LeadSynced
-  retry  -> tried again after the CRM's retry_after_s, or exponential backoff with jitter; after
-            crm_sync.max_attempts retries the row fails
+  retry  -> tried again after the outcome's retry_after_s (the adapters always give one: the CRM's own
+            Retry-After / rate-limit interval, else crm.retry_base_s doubling per try up to crm.retry_max_s,
+            sized on `CrmRecord.attempt` = the row's attempts + 1), else crm_sync.backoff_* (an adapter that
+            raised); after crm_sync.max_attempts retries the row fails
   parked -> not tried before retry_after_s (a daily quota); does not count as a try
   failed -> LeadSyncFailed with the CRM's own message; the lead page shows it; a person retries or discards
 
@@ -66,6 +68,9 @@ def build_record(lead: LeadRow, sync: CrmSync, *, settings: Settings) -> CrmReco
         competitors=tuple(original.get("competitors") or ()), summary=f.get("summary") or "",
         reasoning=reasoning, evidence=tuple(evidence), reviewed_by=lead.reviewed_by,
         known_ids={k: str(v) for k, v in (sync.external_ids or {}).items()},
+        # the adapters size their retry delay on this (services/crm/http.py transient); left at 1, every retry
+        # waited ~crm.retry_base_s and max_attempts ran out minutes into an outage instead of hours
+        attempt=(sync.attempts or 0) + 1,
     )
 
 
