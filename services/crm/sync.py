@@ -10,6 +10,7 @@ concurrently and store each outcome (services/store/leads.py record_sync):
             Retry-After / rate-limit interval, else crm.retry_base_s doubling per try up to crm.retry_max_s,
             sized on `CrmRecord.attempt` = the row's attempts + 1), else crm_sync.backoff_* (an adapter that
             raised); after crm_sync.max_attempts retries the row fails
+            (a 429 is retried at the CRM's pace without counting as a try: a rate-limit storm never fails a row)
   parked -> not tried before retry_after_s (a daily quota); does not count as a try
   failed -> LeadSyncFailed with the CRM's own message; the lead page shows it; a person retries or discards
 
@@ -90,6 +91,13 @@ class SyncDispatcher:
     def schedule(self, outcome: SyncOutcome, *, attempts_before: int) -> leads.SyncResult:
         """Turn an adapter's outcome into what is stored: when to try again, or that it failed for good."""
         now = utcnow()
+        if outcome.status == "retry" and outcome.http_status == 429:
+            # the CRM pacing us (HubSpot's ten-secondly window), not failing: waiting out a long 429 storm at
+            # the policy's interval must not use up the tries an outage needs (a DAILY limit is already parked)
+            delay = outcome.retry_after_s if outcome.retry_after_s is not None else self.backoff_s(attempts_before + 1)
+            return leads.SyncResult("retry", dict(outcome.external_ids), outcome.message, 429,
+                                    next_attempt_at=now + timedelta(seconds=max(0.0, delay)),
+                                    counts_as_attempt=False)
         if outcome.status == "retry":
             attempt = attempts_before + 1
             if attempt >= self.cfg.max_attempts:

@@ -101,3 +101,26 @@ def test_try_number_grows_with_retries_and_partial_ids_become_known_ids(store: D
         assert (row.status, row.attempts) == ("synced", 3)
         assert row.external_ids == {"company": "45", "contact": "c-1"}
         assert s.get(LeadRow, lead_id).state == "applied"
+
+
+def test_a_429_storm_uses_no_tries_but_an_outage_does(store: Database, tmp_path) -> None:
+    """Ten 429s (the CRM pacing us) leave the row's tries alone; then three 503s with max_attempts 3 fail it."""
+    lead_id = _lead_id(store, complete_with(store, lead_json(confidence=0.9)))
+    storm = [SyncOutcome("retry", http_status=429, message="ten_secondly_rolling", retry_after_s=0.0)] * 10
+    outage = [SyncOutcome("retry", http_status=503, message="unavailable", retry_after_s=0.0)] * 3
+    crm = ScriptedCrm("hubspot", storm + outage)
+    disp = SyncDispatcher(db=store, settings=build_settings(tmp_path, crm_sync={"max_attempts": 3}),
+                          adapters={"hubspot": crm})
+    for _ in range(10):
+        _due_now(store)
+        asyncio.run(disp.run_once())
+    with store.session() as s:
+        row = s.scalar(select(CrmSync).where(CrmSync.lead_id == lead_id))
+        assert (row.status, row.attempts, row.last_http_status) == ("retry", 0, 429)
+    for _ in range(3):
+        _due_now(store)
+        asyncio.run(disp.run_once())
+    assert [r.attempt for r in crm.sent] == [1] * 10 + [1, 2, 3]
+    with store.session() as s:
+        row = s.scalar(select(CrmSync).where(CrmSync.lead_id == lead_id))
+        assert row.status == "failed" and row.last_message.startswith("gave up after 3 tries: unavailable")
