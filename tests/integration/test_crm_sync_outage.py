@@ -1,6 +1,7 @@
 """The real sync dispatcher (services/crm/sync.py) with the real adapters from `build_adapters` against the local
-HubSpot and Salesforce contract servers, through a real SQLite store, at the SHIPPED retry settings
-(crm.retry_base_s 5, crm.retry_max_s 900, crm_sync.max_attempts 60), over an hour of simulated time.
+HubSpot and Salesforce contract servers, through a real store (SQLite; PostgreSQL too when PARLEY_TEST_PG_DSN is
+set), at the SHIPPED retry settings (crm.retry_base_s 5, crm.retry_max_s 900, crm_sync.max_attempts 60), over an
+hour of simulated time.
 
 The dispatcher's clock (utcnow in services/crm/sync.py and services/store/leads.py) is driven by the test: after
 each round it jumps to the earliest due row, so an hour of backoff takes a few seconds; the HTTP calls, the
@@ -18,6 +19,7 @@ used up its tries.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -28,7 +30,13 @@ from services.crm.adapters import build_adapters
 from services.crm.sync import SyncDispatcher
 from services.store.db import open_database
 from services.store.models import CrmSync, LeadRow, WebhookDelivery
-from tests.contract_servers.fixtures import hubspot_settings, running_hubspot, running_salesforce, salesforce_settings
+from tests.contract_servers.fixtures import (
+    hubspot_settings,
+    running_hubspot,
+    running_salesforce,
+    salesforce_settings,
+)
+from tests.e2e.server.conftest import backends, reset_pg
 from tests.unit.server.conftest import build_settings
 from tests.unit.server.lead_fixtures import complete_with, lead_json
 
@@ -50,14 +58,20 @@ class Clock:
         return (self.now - self.start).total_seconds() / 60
 
 
-def test_an_hour_down_then_a_rate_limit_storm_loses_and_duplicates_nothing(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("backend", backends())
+def test_an_hour_down_then_a_rate_limit_storm_loses_and_duplicates_nothing(backend: str, tmp_path, monkeypatch) -> None:
     import services.crm.sync as sync_mod
     import services.store.leads as leads_mod
 
     with running_hubspot() as hub, running_salesforce() as sf:
         # timeout_s 0.25: a "late answer" fault (0.6 s) is a real client timeout; everything else is shipped defaults
-        settings = build_settings(tmp_path, crm={"hubspot": hubspot_settings(hub, timeout_s=0.25),
-                                                 "salesforce": salesforce_settings(sf, timeout_s=0.25)})
+        database = {"url": None}
+        if backend == "postgresql":
+            reset_pg(os.environ["PARLEY_TEST_PG_DSN"])
+            database = {"url": os.environ["PARLEY_TEST_PG_DSN"]}
+        settings = build_settings(tmp_path, database=database,
+                                  crm={"hubspot": hubspot_settings(hub, timeout_s=0.25),
+                                       "salesforce": salesforce_settings(sf, timeout_s=0.25)})
         assert (settings.crm.retry_base_s, settings.crm.retry_max_s, settings.crm_sync.max_attempts) == (5.0, 900.0, 60)
         db = open_database(settings)
         try:

@@ -1,5 +1,5 @@
-"""Issue 10's "Done when", end to end: `parley serve` (gateway + embedded worker with the fake runner, real SQLite
-store, real outbox, the real CRM sync dispatcher with the adapters from build_adapters) writing to the local
+"""Issue 10's "Done when", end to end: `parley serve` (gateway + embedded worker with the fake runner, real store
+on SQLite and on PostgreSQL when PARLEY_TEST_PG_DSN is set, real outbox, the real CRM sync dispatcher with the adapters from build_adapters) writing to the local
 HubSpot and Salesforce contract servers over HTTP, and a reviewer in Debian's headless Chromium.
 
 (a) a 1 s call (confidence 0.19) waits in the queue; the reviewer changes the contact name and the company in
@@ -27,7 +27,7 @@ import pytest
 from services.crm.webhooks import verify_signature
 from tests.contract_servers.fixtures import running_hubspot, running_salesforce
 from tests.e2e.serve_process import start_serve
-from tests.e2e.server.conftest import KEYS, SECRET, wait_for
+from tests.e2e.server.conftest import KEYS, SECRET, backends, wait_for
 from tests.unit.server.conftest import make_wav
 from tests.unit.server.receiver import Receiver
 
@@ -62,12 +62,13 @@ def _applied(api: httpx.Client, lead_id: str) -> bool:
     return api.get(f"/v1/leads/{lead_id}").json()["state"] == "applied"
 
 
-def test_done_when_review_sync_outage_and_storm(make_stack, tmp_path) -> None:
+@pytest.mark.parametrize("backend", backends())
+def test_done_when_review_sync_outage_and_storm(backend: str, make_stack, tmp_path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with running_hubspot(window_s=1.0) as hub, running_salesforce() as sf, Receiver() as rx:
         stack = make_stack(
-            "sqlite", REVIEW__SESSION_SECRET="review-session-secret-0123456789",
+            backend, REVIEW__SESSION_SECRET="review-session-secret-0123456789",
             CRM__HUBSPOT__ENABLED="true", CRM__HUBSPOT__BASE_URL=hub.base_url, CRM__HUBSPOT__TOKEN=hub.token,
             CRM__HUBSPOT__TIMEOUT_S="1",
             CRM__SALESFORCE__ENABLED="true", CRM__SALESFORCE__INSTANCE_URL=sf.base_url,
