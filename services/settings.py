@@ -313,11 +313,14 @@ class CrmSyncSettings(BaseModel):
     batch_size: int = Field(20, ge=1, description="sync rows claimed per round (synced concurrently)")
     lease_s: float = Field(120.0, gt=0, description="a claimed row is invisible to other dispatchers this long")
     max_attempts: int = Field(
-        60, ge=1, description="retry outcomes (5xx, timeouts, rate limits) before a row fails; parked waits do not count"
+        60, ge=1, description="retry outcomes (5xx, timeouts) before a row fails; 429s and parked waits do not count"
     )
-    backoff_base_s: float = Field(2.0, ge=0, description="first retry delay without Retry-After; doubles, with jitter")
+    backoff_base_s: float = Field(
+        2.0, ge=0, description="first retry delay of an outcome without one (an adapter that raised; the CRM adapters "
+        "give their own: crm.retry_base_s .. crm.retry_max_s, Retry-After, rate-limit interval); doubles, with jitter"
+    )
     backoff_max_s: float = Field(
-        600.0, ge=0, description="longest retry delay: with 60 tries a row outlasts an outage of at least 4 h (6.5 h on average)"
+        600.0, ge=0, description="longest such delay: with 60 tries a row outlasts an outage of at least 4 h (6.5 h on average)"
     )
 
 

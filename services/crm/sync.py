@@ -6,8 +6,11 @@ win, ids of an earlier sync travel in `known_ids` so the adapter updates by id),
 concurrently and store each outcome (services/store/leads.py record_sync):
 
   synced -> external ids kept; the lead is applied once every CRM has it; LeadSynced
-  retry  -> tried again after the CRM's retry_after_s, or exponential backoff with jitter; after
-            crm_sync.max_attempts retries the row fails
+  retry  -> tried again after the outcome's retry_after_s (the adapters always give one: the CRM's own
+            Retry-After / rate-limit interval, else crm.retry_base_s doubling per try up to crm.retry_max_s,
+            sized on `CrmRecord.attempt` = the row's attempts + 1), else crm_sync.backoff_* (an adapter that
+            raised); after crm_sync.max_attempts retries the row fails
+            (a 429 is retried at the CRM's pace without counting as a try: a rate-limit storm never fails a row)
   parked -> not tried before retry_after_s (a daily quota); does not count as a try
   failed -> LeadSyncFailed with the CRM's own message; the lead page shows it; a person retries or discards
 
@@ -66,6 +69,9 @@ def build_record(lead: LeadRow, sync: CrmSync, *, settings: Settings) -> CrmReco
         competitors=tuple(original.get("competitors") or ()), summary=f.get("summary") or "",
         reasoning=reasoning, evidence=tuple(evidence), reviewed_by=lead.reviewed_by,
         known_ids={k: str(v) for k, v in (sync.external_ids or {}).items()},
+        # the adapters size their retry delay on this (services/crm/http.py transient); left at 1, every retry
+        # waited ~crm.retry_base_s and max_attempts ran out minutes into an outage instead of hours
+        attempt=(sync.attempts or 0) + 1,
     )
 
 
@@ -85,6 +91,13 @@ class SyncDispatcher:
     def schedule(self, outcome: SyncOutcome, *, attempts_before: int) -> leads.SyncResult:
         """Turn an adapter's outcome into what is stored: when to try again, or that it failed for good."""
         now = utcnow()
+        if outcome.status == "retry" and outcome.http_status == 429:
+            # the CRM pacing us (HubSpot's ten-secondly window), not failing: waiting out a long 429 storm at
+            # the policy's interval must not use up the tries an outage needs (a DAILY limit is already parked)
+            delay = outcome.retry_after_s if outcome.retry_after_s is not None else self.backoff_s(attempts_before + 1)
+            return leads.SyncResult("retry", dict(outcome.external_ids), outcome.message, 429,
+                                    next_attempt_at=now + timedelta(seconds=max(0.0, delay)),
+                                    counts_as_attempt=False)
         if outcome.status == "retry":
             attempt = attempts_before + 1
             if attempt >= self.cfg.max_attempts:
