@@ -122,6 +122,11 @@ def test_egress_deny_network_policy_covers_every_pod(name: str) -> None:
     if db.get("mode", "external") == "external":
         listed |= set(db.get("external", {}).get("cidrs", []))
     assert allowed == listed
+    llm_peers = np.get("llmServerPeers", [])
+    llm_rules = [rule for rule in deny["spec"]["egress"] if rule["to"] == llm_peers]
+    assert bool(llm_rules) == bool(llm_peers)
+    for rule in llm_rules:
+        assert rule["ports"] == [{"protocol": "TCP", "port": np.get("llmServerPort", 8001)}]
 
 
 @pytest.mark.parametrize("name", CI_VALUES)
