@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def _no_route_namespace() -> bool:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory) -> Path:
+def bundle(tmp_path_factory) -> Iterator[Path]:
     from services.bundle import BundleOptions, build_bundle
 
     reuse = os.environ.get("PARLEY_BUNDLE_DIR")
@@ -44,7 +45,9 @@ def bundle(tmp_path_factory) -> Path:
         result = build_bundle(BundleOptions(out=out))
         print(f"\nbundle: {len(result.wheels)} wheels, {result.size_bytes / 1e9:.2f} GB, "
               f"built in {time.monotonic() - started:.0f} s")
-    return out
+    yield out
+    if not reuse:  # 2 GB: pytest keeps the tmp folders of the last runs
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def test_bundle_contents_and_sbom(bundle: Path) -> None:
@@ -103,8 +106,12 @@ start=$(date +%s)
 {venv}/bin/parley run {CALL} --out {out}
 echo "run_s=$(( $(date +%s) - start ))"
 """
-    proc = subprocess.run(["unshare", "-rn", "bash", "-c", script], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=1800)
+    try:
+        proc = subprocess.run(["unshare", "-rn", "bash", "-c", script], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=1800)
+    finally:  # the venv and the joined weights take ~5 GB
+        shutil.rmtree(venv, ignore_errors=True)
+        shutil.rmtree(tmp_path / "models", ignore_errors=True)
     print("\n".join(line for line in proc.stdout.splitlines() if line.startswith(("install_s=", "run_s="))))
     assert proc.returncode == 0, proc.stderr[-4000:]
     result = json.loads(out.read_text())
