@@ -6,6 +6,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${PARLEY_VENV:-$ROOT/.venv}"
 bash "$ROOT/scripts/setup.sh"
+# CI-only packages (chart validation, SBOM): installed once, again only when requirements-ci.txt changes.
+if [[ ! -f "$VENV/.parley-ci-installed" ]] || [[ "$ROOT/requirements-ci.txt" -nt "$VENV/.parley-ci-installed" ]]; then
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$ROOT/requirements-ci.txt"
+  touch "$VENV/.parley-ci-installed"
+fi
 # vLLM extraction path (own venv .venv-vllm, ~6 min from scratch); REQUIRE: tests/integration/test_vllm_real.py must run, not skip
 export PARLEY_REQUIRE_VLLM=1; bash "$ROOT/scripts/setup_vllm.sh"
 if [[ -f "$ROOT/scripts/start_postgres.sh" && -z "${PARLEY_TEST_PG_DSN:-}" ]]; then

