@@ -15,6 +15,8 @@ benchmark can switch it off and show what it is worth (benchmarks/leads, "rule a
   status_words      a hedged / negated / delegated status must come from a line that talks about the criterion
                     (a support fault judged "someone else decides" is not a delegated authority) -> absent
   support_call      on a support call (the rep answers as support) a fault report is a ticket, not a need
+  booked_step       the "committed next step" of the warm rule is one the prospect accepted in the call (the rep
+                    proposing a demo is not a booked demo); off: the model's next step naming a demo counts
   authority_words also settles a contradiction: a line that plainly refuses or hands over the decision beats a
   "stated" line without first-person ownership ("I can't approve purchases" vs "we'll be signing by June").
 A lowered "stated" becomes hedged when the cited line hedges or still talks about the criterion, else absent:
@@ -35,7 +37,7 @@ from services.pipeline.types import CriterionStatus, LeadScore
 CRITERIA = ("budget", "authority", "need", "timeline")
 TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
 RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "one_line", "lookalike", "status_words",
-         "support_call")
+         "support_call", "booked_step")
 
 _NEGATION = r"(?:not|n't|never|no|without)"
 
@@ -122,7 +124,7 @@ CRITERION_CUES: dict[str, re.Pattern[str]] = {
                             r"\bi make|\bi buy|responsib|in charge|\bowner\b", re.I),
     # Problem vocabulary, not phrases: what people say when something costs them time, money or nerves.
     "need": re.compile(r"problem|issue|pain|hurt|headache|struggl|fed up|annoy|frustrat|tedious|mess|chaos|"
-                       r"manual|by hand|hours|forever|slow|delay|late|behind|backlog|broken|waste|los[ets]|losing|"
+                       r"manual|by hand|hours|forever|slow|delay|\blate\b|behind|backlog|broken|waste|los[ets]|losing|"
                        r"miss|forget|forgot|drop|slip|fall through|mistake|error|wrong|complain|can't keep|hard to|"
                        r"no way to|visibility|bottleneck|solve|fix|ramp|churn|need|can't|cannot|takes|too (?:much|many|"
                        r"long)|keep|difficult", re.I),
@@ -131,6 +133,25 @@ CRITERION_CUES: dict[str, re.Pattern[str]] = {
 
 _COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|contract|onboarding|workshop)\b",
                              re.IGNORECASE)
+
+
+# The prospect taking up a proposed step ("Yes, let's book it", "Send me an invite"), not putting it off.
+_ACCEPT = re.compile(r"\b(?:yes|yeah|yep|sure|sounds (?:good|great)|let's|works for me|that works|great|book it|"
+                     r"perfect|ok|okay|send (?:me |over )?(?:an |the )?invite|lock it in|happy to|absolutely|definitely)\b",
+                     re.IGNORECASE)
+_PUT_OFF = re.compile(r"\b(?:not (?:right )?now|not yet|think about it|get back to you|maybe later|no thanks|"
+                      r"not interested|pass on|(?:send|email) me (?:some |the )?(?:material|info|information|details)|"
+                      r"circle back|hold off)\b", re.IGNORECASE)
+
+
+def accepted_step(exchanges: list[tuple[str, str]], prospect_lines: list[str]) -> bool:
+    """A next step the prospect took up: a demo / meeting / trial the rep proposed and the prospect's next line
+    accepts, or one the prospect asks for themselves ("let's do the demo", "send me an invite for the demo").
+    `exchanges`: (rep line, the prospect's reply) pairs in call order."""
+    for rep_text, reply in exchanges:
+        if _COMMITTED_STEP.search(rep_text) and _ACCEPT.search(reply) and not _PUT_OFF.search(reply):
+            return True
+    return any(_COMMITTED_STEP.search(t) and _ACCEPT.search(t) and not _PUT_OFF.search(t) for t in prospect_lines)
 
 
 def committed_next_step(next_step: str | None) -> bool:
@@ -224,6 +245,8 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "negated", "authority: the prospect says they cannot decide"
         if _DELEGATION.search(quote):
             return "delegated", "authority: the cited line hands the decision to someone else"
+        if _AUTHORITY_HEDGE.search(quote):
+            return "hedged", "authority: the prospect hedges or shares the decision"
         if not has_cue(name, quote):
             return "absent", "authority: the cited line does not say who decides"
     if name == "need" and "support_call" in rules and support_call and FAULT.search(quote):
@@ -302,7 +325,8 @@ _SUPPORT_GREETING = re.compile(
 )
 _ROLE_WORDS = re.compile(
     r"\b(?:boss|manager|director|vp|cfo|ceo|cto|coo|board|committee|partners?|owner|founder|finance|procurement|"
-    r"leadership|head of|pay grade|management|approv\w*|sign\w*|decid\w*|decision|say in|final word|call)\b",
+    r"leadership|head of|pay grade|management|approv\w*|sign\w*|decid\w*|decision|say in|final word|(?:my|your|"
+    r"final) call|mak\w+ the call)\b",
     re.IGNORECASE,
 )
 _BUDGET_WORDS = re.compile(r"\b(?:afford|pay|money|funds?|funding|financ\w*|spend\w*|cost\w*|price\w*|cash|"
@@ -314,6 +338,13 @@ _TIME_WORDS = re.compile(
 )
 _NEED_WORDS = re.compile(r"\b(?:nice[- ]to[- ]have|help\w*|use it|useful|want|interest\w*|priority|pressing|"
                          r"must)\b", re.IGNORECASE)
+# Ownership said with a condition or a share ("if I make the case it'll likely go through", "one of the people
+# deciding, I think").
+_AUTHORITY_HEDGE = re.compile(
+    r"\b(?:if|likely|probably|maybe|might|i think|i guess|partly|one of|not sure|depends|together|jointly|"
+    r"along with|some say|a say|influence|push for|recommend\w*)\b",
+    re.IGNORECASE,
+)
 # The prospect speaking of their own decision ("I sign off", "it sits with me", "my call").
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'd|i'll|i've|me|my|mine|myself)\b", re.IGNORECASE)
 

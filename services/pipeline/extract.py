@@ -355,9 +355,13 @@ def candidate_lines(view: TranscriptView, roles: dict[str, Role], name: str) -> 
         if reps and i - reps[0] <= 2 and bant_rules.QUESTION_CUES[name].search(lines[reps[0]].text):
             answers.append(line)
     prospect = [(i, ln) for i, ln in enumerate(lines) if not is_rep[i]]
-    scored = sorted(((bant_rules.cue_count(name, ln.text), -i, ln.id) for i, ln in prospect), reverse=True)
+    # On a support call the faults carry the most problem words; a sales need said in passing would never be
+    # asked about, so for need they go after the other lines with problem words.
+    demote = name == "need" and bant_rules.is_support_call([ln.text for i, ln in enumerate(lines) if is_rep[i]])
+    scored = sorted(((not (demote and bant_rules.FAULT.search(ln.text)), bant_rules.cue_count(name, ln.text), -i,
+                      ln.id) for i, ln in prospect), reverse=True)
     by_id = {ln.id: ln for ln in lines}
-    cued = [by_id[lid] for count, _, lid in scored if count > 0]
+    cued = [by_id[lid] for _, count, _, lid in scored if count > 0]
     chosen: list[PromptLine] = []
     for line in [*answers, *cued]:
         if all(line.id != c.id for c in chosen):
@@ -586,13 +590,23 @@ def _competitors(
     return merge_competitors(named, detected, [p for p in parties if p])
 
 
-def _score(statuses: dict[str, CriterionStatus], next_step: str | None) -> LeadScore:
+def _score(statuses: dict[str, CriterionStatus], booked: bool) -> LeadScore:
     confirmed = [n for n, s in statuses.items() if s == "stated"]
     # Strong intent (the guide's other road to warm): a confirmed need plus a warm indicator or a booked step.
-    strong = statuses.get("need") == "stated" and (
-        any(s in WARM_INDICATORS for s in statuses.values()) or bant_rules.committed_next_step(next_step)
-    )
+    strong = statuses.get("need") == "stated" and (any(s in WARM_INDICATORS for s in statuses.values()) or booked)
     return bant_rules.tier(len(confirmed), strong_intent=strong)
+
+
+def _booked(utts: Sequence[Utterance], roles: dict[str, Role], next_step: str | None, rules: frozenset[str]) -> bool:
+    """A next step the prospect took up in the call (bant_rules.accepted_step); without the booked_step rule,
+    the model's next step naming a demo or meeting."""
+    if "booked_step" not in rules:
+        return bant_rules.committed_next_step(next_step)
+    exchanges: list[tuple[str, str]] = []
+    for i, u in enumerate(utts):
+        if roles.get(u.speaker) == "rep" and i + 1 < len(utts) and roles.get(utts[i + 1].speaker) != "rep":
+            exchanges.append((u.text, utts[i + 1].text))
+    return bant_rules.accepted_step(exchanges, [u.text for u in utts if roles.get(u.speaker) != "rep"])
 
 
 def _model_lead(reading: ModelReading) -> Lead:
@@ -614,7 +628,7 @@ def _model_lead(reading: ModelReading) -> Lead:
     facts = reading.facts
     contact = Contact(name=_clean(facts.name), company=_clean(facts.company))
     return Lead(
-        score=_score(statuses, facts.next_step), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
+        score=_score(statuses, bant_rules.committed_next_step(facts.next_step)), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
         competitors=tuple(dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors)))),
         budget_amount=amount, timeline_text=timeline, next_step=_clean(facts.next_step),
         prospect_speaker=_prospect_speaker(reading.roles, ()),
@@ -689,7 +703,7 @@ def finalize(
     contact = _ground_contact(reading.facts, utts, prospect_utts, roles, rep_names, rep_companies, context, review)
     competitors = _competitors(reading.facts, utts, prospect_utts, contact, rep_companies, context, entities, review)
     next_step = _clean(reading.facts.next_step)
-    score = _score(statuses, next_step)
+    score = _score(statuses, _booked(utts, roles, next_step, active))
 
     confidence = round(min(1.0, max(0.0, CONFIDENCE_START - review.penalty)), 3)
     threshold = settings.lead.review_threshold
