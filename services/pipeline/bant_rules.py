@@ -280,8 +280,8 @@ def has_cue(name: str, text: str) -> bool:
 # Extra words that make a line worth asking about (look-alikes included: the model must see them to reject them).
 _CANDIDATE_CUES: dict[str, re.Pattern[str]] = {
     "budget": re.compile(r"afford|no money|can't pay|finance|paid|spent|\d|thousand|grand", re.I),
-    "authority": re.compile(r"boss|manager|director|vp|cfo|ceo|board|committee|partner|approv|sign|decid|call",
-                            re.I),
+    "authority": re.compile(r"boss|manager|director|vp|cfo|ceo|board|committee|partner|approv|sign|decid|call|"
+                            r"recommend|go with|influence|say in|push for|weigh in|buy-in|run it by|check with", re.I),
     "need": _NO_NEED,
     "timeline": re.compile(r"renew|expir|contract|soon|sometime|later|plan|rush|timeline|date", re.I),
 }
@@ -360,6 +360,10 @@ _PROBLEM_WORDS = re.compile(
 )
 
 
+_MONEY = re.compile(r"[$]|\b(?:dollars?|grand|bucks|budget\w*|\d+\s?k|[a-z]+ k|thousand|million|euros?|pounds)\b",
+                    re.IGNORECASE)
+
+
 def names_problem(text: str) -> bool:
     """The line names a problem: problem words other than a bare "need <deadline / size>"."""
     return has_cue("need", _NEED_OBJECT.sub(" ", text))
@@ -407,4 +411,9 @@ def second_look(name: str, kind: str, text: str, *, support_call: bool) -> bool:
     if name == "authority":
         return kind in ("cannot", "other_person", "title", "not_said") and owns_decision(text) \
             and not refuses_decision(text) and not _HEDGE.search(text)
+    if name == "budget":
+        # "The number is two hundred K" judged a head count: money said outright, no people, nothing in the past.
+        return kind in ("count", "not_said", "none") and budget_amount(text) is not None \
+            and bool(_MONEY.search(text)) and not _HEADCOUNT.search(text) and not _PAST_PURCHASE.search(text) \
+            and not _HEDGE.search(text)
     return False

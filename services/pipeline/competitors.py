@@ -80,6 +80,8 @@ def merge_competitors(
     out: dict[str, str] = {}
     for name in [*from_model, *detected]:
         key = squash(name)
+        if key in GENERIC_ACRONYMS:
+            continue
         if key and key not in excluded and not any(key in e or e in key for e in excluded if len(e) > 3):
             out.setdefault(key, name)
     return tuple(out.values())

@@ -96,13 +96,15 @@ FACTS_QUESTION = (
 # A second look, asked only when the first answer contradicts the line's own words (bant_rules.second_look):
 # one yes / no question is narrower than choosing among six kinds.
 CHECK_QUESTIONS: dict[str, str] = {
+    "budget": "Question BUDGET CHECK: does the PROSPECT's line say how much money they have or will spend on this "
+              "purchase? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
     "need": "Question NEED CHECK: does the PROSPECT's line say their own team has a problem or pain they want "
             "solved? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
     "authority": "Question AUTHORITY CHECK: does the PROSPECT's line say that the PROSPECT personally makes or signs "
                  "off the buying decision? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
 }
 # The kind a "yes" to the second look stands for.
-CHECK_KINDS: dict[str, str] = {"need": "problem", "authority": "self"}
+CHECK_KINDS: dict[str, str] = {"budget": "amount", "need": "problem", "authority": "self"}
 ROLES_QUESTION = "Question ROLES: which speaker is the salesperson (the rep who is selling)?"
 
 
@@ -130,7 +132,7 @@ def line_question(name: str) -> Question:
 
 
 def check_question(name: str) -> Question:
-    """{"answer": "yes" | "no"}: the second look at one line (need and authority)."""
+    """{"answer": "yes" | "no"}: the second look at one line (budget, authority, need)."""
     schema = {
         "type": "object",
         "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},

@@ -73,7 +73,7 @@ def test_second_look_only_where_the_words_contradict_the_kind() -> None:
     assert look("need", "support", "Our reps waste hours typing notes by hand.", support_call=False)
     assert not look("need", "support", "Our reps waste hours typing notes by hand.", support_call=True)
     assert not look("need", "no_need", "Honestly our setup works fine.", support_call=False)
-    assert not look("budget", "none", "We have 50 grand.", support_call=False)
+    assert not look("timeline", "none", "No plans to change anything this year.", support_call=False)
 
 
 # ------------------------------------------------------------------------------ through read_call
@@ -190,3 +190,17 @@ def test_generic_acronyms_are_not_competitors() -> None:
     prospect = [utt(0, "B", "Since the update nothing reaches the CRM or the ERP, and Pipedrive is slow too.")]
     assert not said_as_name("CRM", prospect) and not said_as_name("ERP", prospect)
     assert said_as_name("Pipedrive", prospect)
+
+
+def test_budget_second_look_when_money_is_judged_a_count() -> None:
+    look = bant_rules.second_look
+    assert look("budget", "count", "The figure we have is ninety K.", support_call=False)
+    assert not look("budget", "count", "We have 90 agents.", support_call=False)
+    assert not look("budget", "past", "We paid 30 grand for the old tool last year.", support_call=False)
+    assert not look("budget", "amount", "The figure we have is ninety K.", support_call=False)
+
+
+def test_generic_acronyms_never_reach_the_competitor_list() -> None:
+    from services.pipeline.competitors import merge_competitors
+
+    assert merge_competitors(["CRM", "Gong"], ["ERP", "Chorus"], []) == ("Gong", "Chorus")
