@@ -45,6 +45,29 @@ class Progress(dict[str, str]):
         self.limits: dict[str, object] = {}
 
 
+class StagedAdapter:
+    """An adapter whose sync is a sequence of keyed writes (`_sync`): any step may raise Stop to end the sync with
+    that outcome; when all steps pass, the outcome is `synced` with the ids written and the limit headers seen."""
+
+    client: httpx.AsyncClient
+    limits_detail = "rate_limit"  # the outcome's detail key for the CRM's limit headers
+
+    async def _sync(self, record: CrmRecord, ids: Progress) -> None:
+        raise NotImplementedError
+
+    async def sync(self, record: CrmRecord) -> SyncOutcome:
+        ids = Progress()
+        try:
+            await self._sync(record, ids)
+        except Stop as stop:
+            return stop.outcome
+        detail = {self.limits_detail: dict(ids.limits)} if ids.limits else {}
+        return SyncOutcome("synced", external_ids=ids, http_status=200, detail=detail)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
 def make_client(crm: CrmSettings, *, timeout_s: float, base_url: str = "", headers: dict[str, str] | None = None,
                 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(

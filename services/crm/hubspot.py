@@ -25,6 +25,7 @@ from services.crm.base import CrmRecord, SyncOutcome
 from services.crm.http import (
     CrmConfigError,
     Progress,
+    StagedAdapter,
     Stop,
     make_client,
     retry_after_header,
@@ -65,7 +66,7 @@ def hubspot_message(resp: httpx.Response) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
-class HubSpotAdapter:
+class HubSpotAdapter(StagedAdapter):
     name = "hubspot"
 
     def __init__(self, cfg: HubSpotSettings, crm: CrmSettings, *, client: httpx.AsyncClient | None = None,
@@ -175,15 +176,3 @@ class HubSpotAdapter:
             record, ids, object_type="notes", known_id=known.get("note"), id_property=cfg.note_unique_property,
             id_value=record.key, properties={"hs_note_body": body}, on_upsert={"hs_timestamp": stamp})
         await self._associate(record, ids, "notes", ids["note"], "contacts", ids["contact"])
-
-    async def sync(self, record: CrmRecord) -> SyncOutcome:
-        ids = Progress()
-        try:
-            await self._sync(record, ids)
-        except Stop as stop:
-            return stop.outcome
-        detail = {"rate_limit": dict(ids.limits)} if ids.limits else {}
-        return SyncOutcome("synced", external_ids=ids, http_status=200, detail=detail)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()

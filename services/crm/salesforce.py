@@ -26,6 +26,7 @@ from services.crm.base import CrmRecord, SyncOutcome
 from services.crm.http import (
     CrmConfigError,
     Progress,
+    StagedAdapter,
     Stop,
     make_client,
     retry_after_header,
@@ -92,8 +93,9 @@ def limit_info(resp: httpx.Response) -> dict[str, int]:
     return {}
 
 
-class SalesforceAdapter:
+class SalesforceAdapter(StagedAdapter):
     name = "salesforce"
+    limits_detail = "api_usage"
 
     def __init__(self, cfg: SalesforceSettings, crm: CrmSettings, *, client: httpx.AsyncClient | None = None,
                  rng: random.Random | None = None) -> None:
@@ -221,15 +223,3 @@ class SalesforceAdapter:
             ids["task"] = await self._upsert(record, ids, sobject="Task", known_id=record.known_ids.get("task"),
                                              ext_field=cfg.task_external_id_field, ext_value=f"{record.key}:next",
                                              fields=task)
-
-    async def sync(self, record: CrmRecord) -> SyncOutcome:
-        ids = Progress()
-        try:
-            await self._sync(record, ids)
-        except Stop as stop:
-            return stop.outcome
-        detail = {"api_usage": dict(ids.limits)} if ids.limits else {}
-        return SyncOutcome("synced", external_ids=ids, http_status=200, detail=detail)
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
