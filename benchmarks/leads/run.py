@@ -98,6 +98,8 @@ class PipelineBackend:
         reading = reading_from_dict(record["reading"], utterances, self.settings)
         out = self._finish(case, utterances, entities, reading, started)
         out["wall_s"] = record.get("wall_s", out["wall_s"])
+        if record.get("reread"):  # the model's answers are the re-read's: keep its count of new questions
+            out["reread"] = record["reread"]
         return out
 
     def reread(self, case: LeadCase, record: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ benchmark can switch it off and show what it is worth (benchmarks/leads, "rule a
   timeline_window   stated timeline must name an explicit window in the cited line, else hedged ("soon")
   authority_words   stated authority whose cited line hands the decision to someone else -> delegated,
                     or says the prospect cannot decide -> negated (negation-aware: "I don't need anyone's sign-off")
-  one_line          one line serves two criteria only if it has words of both
   need_words        stated need must name a problem in the cited line; "works fine" -> negated
   lookalike         a cited budget that is a past purchase, a headcount or a phone number, a timeline that is
                     only a renewal date -> absent
@@ -36,7 +35,9 @@ from services.pipeline.types import CriterionStatus, LeadScore
 
 CRITERIA = ("budget", "authority", "need", "timeline")
 TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
-RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "one_line", "lookalike", "status_words",
+# (one_line, "one line serves two criteria only if it has words of both", was deleted: it changed nothing on 57
+# dev cases of seed 2 nor on 16 of seed 1, and each criterion's own word check already catches a borrowed line.)
+RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "lookalike", "status_words",
          "support_call", "booked_step")
 
 _NEGATION = r"(?:not|n't|never|no|without)"

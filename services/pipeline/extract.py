@@ -85,7 +85,6 @@ PROMPT_OVERHEAD_TOKENS = 1100
 CONFIDENCE_START = 0.9
 # The facts question reads at most this much transcript (~1,700 tokens): about 30 s of prompt on 2 cores.
 FACTS_MAX_CHARS = 6000
-PENALTY_LOWERED = 0.1
 PENALTY_FABRICATION = 0.1
 PENALTY_ROLES = 0.1
 PENALTY_TRUNCATED = 0.05
@@ -675,17 +674,6 @@ def finalize(
     support_call = is_support_call(utts, roles)
     for name in bant_rules.CRITERIA:
         statuses[name], lines[name] = _judge(reading, name, active, review, support_call=support_call)
-    if "one_line" in active:
-        # One line serves two confirmed criteria only if it has words of both ("forty grand, and it's my call").
-        for name in bant_rules.CRITERIA:
-            line = lines[name]
-            if statuses[name] != "stated" or line is None:
-                continue
-            shared = [o for o in bant_rules.CRITERIA if o != name and statuses[o] == "stated" and lines[o] is not None
-                      and lines[o].utterance.id == line.utterance.id]
-            if shared and not bant_rules.has_cue(name, line.text):
-                statuses[name] = "absent"
-                review.note(f"{name}: the cited line {line.id} is about {shared[0]}", PENALTY_LOWERED)
 
     items: dict[str, BantItem] = {}
     for name in bant_rules.CRITERIA:

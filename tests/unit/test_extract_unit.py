@@ -229,8 +229,8 @@ def test_first_confirmed_line_wins_over_lines_judged_lower(settings: Settings) -
     assert lead.bant.budget.present and lead.bant.budget.evidence[0].utterance_id == "utt-008"
 
 
-def test_one_line_serves_two_criteria_only_if_it_states_both(settings: Settings) -> None:
-    chat = FakeChat(need={"u8": "problem"})  # the budget line judged a problem
+def test_a_budget_line_judged_a_need_is_not_a_need(settings: Settings) -> None:
+    chat = FakeChat(need={"u8": "problem"})  # the budget line judged a problem: it names none (need_words)
     lead = extract_lead(sales_call(), chat, settings)
     assert lead.bant.budget.present and not lead.bant.need.present
 
