@@ -101,6 +101,7 @@ def prefill(cache: AnswerCache, reading: dict[str, Any], utterances: Sequence[An
         _resolve_roles,
         candidate_lines,
         chat_request,
+        is_support_call,
     )
     from services.pipeline.lead_prompt import build_view, speaker_labels
     from services.pipeline.lead_questions import excerpt, facts_question, line_question, roles_question
@@ -128,9 +129,10 @@ def prefill(cache: AnswerCache, reading: dict[str, Any], utterances: Sequence[An
             utts, labels, roles, max_chars=FACTS_MAX_CHARS)
         _put(cache, chat_request(facts_view.render(), facts_question(), settings), json.dumps(reading["facts"]))
         counts["added"] += 1
+    support_call = is_support_call(utts, roles)
     for name in bant_rules.CRITERIA:
         answers = {a["line"]: a for a in reading["criteria"].get(name, [])}
-        for line, before in candidate_lines(view, roles, name):
+        for line, before in candidate_lines(view, roles, name, support_call=support_call):
             answer = answers.pop(line.id, None)
             if answer is not None:
                 _put(cache, chat_request(excerpt(before, line.id, line.text), line_question(name), settings,

@@ -81,8 +81,7 @@ class PipelineBackend:
         self._load()
         assert self.parse and self.analyse and self.read_call and self.finalize
         started = time.perf_counter()
-        utterances, words = self.parse(case.transcript())
-        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        utterances, entities = self._utterances(case)
         reading = self.read_call(utterances, self.chat, self.settings)
         return self._finish(case, utterances, entities, reading, started)
 
@@ -93,8 +92,7 @@ class PipelineBackend:
         self._load_light()
         assert self.parse and self.analyse
         started = time.perf_counter()
-        utterances, words = self.parse(case.transcript())
-        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        utterances, entities = self._utterances(case)
         reading = reading_from_dict(record["reading"], utterances, self.settings)
         out = self._finish(case, utterances, entities, reading, started)
         out["wall_s"] = record.get("wall_s", out["wall_s"])
@@ -111,8 +109,7 @@ class PipelineBackend:
         self._load()
         assert self.parse and self.analyse and self.read_call and self.answers is not None
         started = time.perf_counter()
-        utterances, words = self.parse(case.transcript())
-        utterances, entities = self.analyse(utterances, words, self.nlp, pii_types=())
+        utterances, entities = self._utterances(case)
         counts = prefill(self.answers, record["reading"], utterances, self.settings)
         chat = self.chat if isinstance(self.chat, CachedChat) else None
         before = (chat.asked, chat.asked_seconds) if chat else (0, 0.0)
@@ -123,6 +120,12 @@ class PipelineBackend:
         out["wall_s"] = round(record.get("wall_s", 0.0) + new[1], 3)
         out["reread"] = {"new_questions": new[0], "new_seconds": round(new[1], 3), "unmatched": counts["unmatched"]}
         return out
+
+    def _utterances(self, case: LeadCase) -> tuple[Any, Any]:
+        """The case's transcript as utterances and entities, as the pipeline's NLP stage gives them."""
+        assert self.parse and self.analyse
+        utterances, words = self.parse(case.transcript())
+        return self.analyse(utterances, words, self.nlp, pii_types=())
 
     def _load_light(self) -> None:
         """Everything but the LLM (re-finalizing needs spaCy, not the chat model)."""

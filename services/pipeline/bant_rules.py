@@ -138,7 +138,8 @@ _COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|cont
 
 # The prospect taking up a proposed step ("Yes, let's book it", "Send me an invite"), not putting it off.
 _ACCEPT = re.compile(r"\b(?:yes|yeah|yep|sure|sounds (?:good|great)|let's|works for me|that works|great|book it|"
-                     r"perfect|ok|okay|send (?:me |over )?(?:an |the )?invite|lock it in|happy to|absolutely|definitely)\b",
+                     r"perfect|ok|okay|send (?:me |over )?(?:an |the )?invite|lock it in|happy to|absolutely|"
+                     r"definitely)\b",
                      re.IGNORECASE)
 _PUT_OFF = re.compile(r"\b(?:not (?:right )?now|not yet|think about it|get back to you|maybe later|no thanks|"
                       r"not interested|pass on|(?:send|email) me (?:some |the )?(?:material|info|information|details)|"

@@ -317,7 +317,7 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
     for name in bant_rules.CRITERIA:
         started = time.perf_counter()
         judged: list[CriterionAnswer] = []
-        for line, before in candidate_lines(view, roles, name):
+        for line, before in candidate_lines(view, roles, name, support_call=support_call):
             shown = excerpt(before, line.id, line.text)
             answer, problem = _ask(chat, shown, line_question(name), settings, CriterionAnswer, line=True)
             if isinstance(answer, CriterionAnswer):
@@ -338,7 +338,8 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
 MAX_CANDIDATES = 3
 
 
-def candidate_lines(view: TranscriptView, roles: dict[str, Role], name: str) -> list[tuple[PromptLine, str | None]]:
+def candidate_lines(view: TranscriptView, roles: dict[str, Role], name: str, *,
+                    support_call: bool = False) -> list[tuple[PromptLine, str | None]]:
     """The prospect lines the model is asked about for `name`, with the rep line before each: answers to the
     rep's question on the criterion first, then lines with the criterion's words (most words first)."""
     lines = [ln for ln in view.lines if ln.id != "..."]
@@ -356,7 +357,7 @@ def candidate_lines(view: TranscriptView, roles: dict[str, Role], name: str) -> 
     prospect = [(i, ln) for i, ln in enumerate(lines) if not is_rep[i]]
     # On a support call the faults carry the most problem words; a sales need said in passing would never be
     # asked about, so for need they go after the other lines with problem words.
-    demote = name == "need" and bant_rules.is_support_call([ln.text for i, ln in enumerate(lines) if is_rep[i]])
+    demote = name == "need" and support_call
     scored = sorted(((not (demote and bant_rules.FAULT.search(ln.text)), bant_rules.cue_count(name, ln.text), -i,
                       ln.id) for i, ln in prospect), reverse=True)
     by_id = {ln.id: ln for ln in lines}
@@ -627,7 +628,8 @@ def _model_lead(reading: ModelReading) -> Lead:
     facts = reading.facts
     contact = Contact(name=_clean(facts.name), company=_clean(facts.company))
     return Lead(
-        score=_score(statuses, bant_rules.committed_next_step(facts.next_step)), confidence=CONFIDENCE_START, bant=Bant(**items), contact=contact,
+        score=_score(statuses, bant_rules.committed_next_step(facts.next_step)), confidence=CONFIDENCE_START,
+        bant=Bant(**items), contact=contact,
         competitors=tuple(dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors)))),
         budget_amount=amount, timeline_text=timeline, next_step=_clean(facts.next_step),
         prospect_speaker=_prospect_speaker(reading.roles, ()),

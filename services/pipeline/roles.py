@@ -16,7 +16,8 @@ from services.pipeline.types import Role, Utterance
 
 _INTRO = re.compile(
     r"\b(?:calling from|calling on behalf of|this is \w+(?: \w+)? (?:with|from|at|over at)\b|"
-    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|\w+(?: \w+)? here,? (?:from|with)\b|i(?:'m| am) \w+(?: \w+)? (?:with|from) \w+|"
+    r"my name is \w+(?: \w+)?,? (?:and )?i(?:'m| am) (?:with|from|at)\b|\w+(?: \w+)? here,? (?:from|with)\b|"
+    r"i(?:'m| am) \w+(?: \w+)? (?:with|from) \w+|"
     r"thanks? (?:you )?for taking (?:my|the|this) call|reaching out (?:to you )?(?:about|because|from)|"
     r"the reason (?:i'm|i am) calling)",
     re.IGNORECASE,
