@@ -29,14 +29,14 @@ from datetime import timedelta
 from typing import Any
 
 from services.crm.base import BantEvidenceLine, CrmAdapter, CrmRecord, SyncOutcome
+from services.crm.webhooks import backoff_s
+from services.pipeline.bant_rules import CRITERIA
 from services.settings import Settings
 from services.store import leads
 from services.store.db import Database, utcnow
 from services.store.models import CrmSync, LeadRow
 
 log = logging.getLogger("parley.crm.sync")
-
-CRITERIA = ("budget", "authority", "need", "timeline")
 
 
 def call_url(settings: Settings, lead_id: str) -> str | None:
@@ -85,8 +85,7 @@ class SyncDispatcher:
         self.rng = rng or random.Random()
 
     def backoff_s(self, attempt: int) -> float:
-        raw = min(self.cfg.backoff_max_s, self.cfg.backoff_base_s * (2 ** max(0, attempt - 1)))
-        return raw * (0.5 + 0.5 * self.rng.random())
+        return backoff_s(attempt, base_s=self.cfg.backoff_base_s, max_s=self.cfg.backoff_max_s, rng=self.rng)
 
     def schedule(self, outcome: SyncOutcome, *, attempts_before: int) -> leads.SyncResult:
         """Turn an adapter's outcome into what is stored: when to try again, or that it failed for good."""
@@ -167,11 +166,8 @@ def start_sync_dispatcher(db: Database, settings: Settings, stop: threading.Even
     """Production wiring (the gateway's lifespan, so `parley serve`): adapters from the crm.* settings."""
     if not settings.crm_sync.enabled:
         return None
-    try:
-        from services.crm.adapters import build_adapters
-    except ImportError:
-        log.warning("CRM adapters are not installed (services.crm.adapters): approved leads wait unsynced")
-        return None
+    from services.crm.adapters import build_adapters
+
     adapters = build_adapters(settings)
     if not adapters:
         log.info("no CRM configured: approved leads are not synced")
