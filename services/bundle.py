@@ -16,7 +16,6 @@ pip is run as a subprocess of the current interpreter, so its cache (~/.cache/pi
 from __future__ import annotations
 
 import email.parser
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.registry import sha256_file
 from services.errors import ParleyError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,14 +167,6 @@ def _license(meta: email.message.Message, texts: list[str] = ()) -> str:
     return _license_from_text(list(texts)) or "NOASSERTION"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _model_package_licenses() -> dict[str, str]:
     """Model packages (anonymous re-uploads, often without metadata): the license models/manifest.py records."""
     from models.manifest import MANIFEST
@@ -195,7 +187,7 @@ def describe_wheels(wheels: Path) -> tuple[WheelInfo, ...]:
         if license_ == "NOASSERTION":
             license_ = model_licenses.get(_normalise(meta["Name"]), license_)
         infos.append(WheelInfo(filename=wheel.name, name=meta["Name"], version=meta["Version"],
-                               license=license_, sha256=_sha256(wheel), size_bytes=wheel.stat().st_size))
+                               license=license_, sha256=sha256_file(wheel), size_bytes=wheel.stat().st_size))
     stray = [p.name for p in wheels.iterdir() if p.suffix != ".whl"]
     if stray:
         raise BundleError(f"the wheelhouse holds non-wheel files: {stray}")
