@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from services.pipeline.bant_rules import CRITERIA
+
 HotRule = Literal["review", "threshold", "never"]
-CRITERIA = ("budget", "authority", "need", "timeline")
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,13 @@ from starlette.concurrency import run_in_threadpool
 from services.gateway import review_session as rs
 from services.gateway.errors import ApiError, NotFound, Unauthorized
 from services.gateway.routers.leads import parse_filter, summary, sync_views
+from services.pipeline.bant_rules import CRITERIA
 from services.store import jobs, leads, tenants
-from services.store.models import Job
+from services.store.models import LEAD_STATES, Job
 
 HERE = Path(__file__).resolve().parents[1]
 router = APIRouter(prefix="/review", include_in_schema=False)
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-STATES = ("draft", "approved", "edited", "rejected", "applied", "discarded")
-CRITERIA = ("budget", "authority", "need", "timeline")
 FIELD_LABELS = {
     "contact_name": "Contact name", "contact_title": "Title", "contact_email": "E-mail", "contact_phone": "Phone",
     "company": "Company", "company_domain": "Company domain", "budget_amount": "Budget", "timeline_text": "Timeline",
@@ -83,7 +82,7 @@ def _queue_filters(request: Request) -> dict[str, Any]:
     q = request.query_params
     state = q.get("state", "draft")
     score = q.get("score", "")
-    return {"state": state if state in (*STATES, "all") else "draft", "score": score if score in leads.SCORES else "",
+    return {"state": state if state in (*LEAD_STATES, "all") else "draft", "score": score if score in leads.SCORES else "",
             "min_confidence": _float(q.get("min_confidence")), "max_confidence": _float(q.get("max_confidence")),
             "max_age_h": _float(q.get("max_age_h")), "reason": (q.get("reason") or "")[:64]}
 
@@ -105,7 +104,7 @@ async def queue(request: Request) -> Response:
                                                          limit=request.app.state.settings.review.page_size)]
 
     rows = await run_in_threadpool(load)
-    return _render(request, viewer, "queue.html", {"rows": rows, "f": f, "states": STATES})
+    return _render(request, viewer, "queue.html", {"rows": rows, "f": f, "states": LEAD_STATES})
 
 
 def _marked(text: str, quotes: list[tuple[str, str, float | None]]) -> list[dict[str, Any]]:
