@@ -21,18 +21,24 @@ from benchmarks.leads.case import LeadCase
 from benchmarks.leads.metrics import evaluate
 
 
-def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str, Any]:
-    from services.pipeline.extract import finalize, read_call
-    from services.pipeline.options import CallOptions
+def _transcribe_and_read(flac: Path, options: Any, models: Any, settings: Any) -> tuple[Any, Any, Any, Any]:
+    """ASR + diarization + NLP as `parley run` does, then the model's reading (roles left to the extraction:
+    heuristics, or the model when unsure)."""
+    from services.pipeline.extract import read_call
     from services.pipeline.run import run_call_detailed
 
-    started = time.perf_counter()
-    output = run_call_detailed(flac, CallOptions(extract_lead=False), models=models, settings=settings)
-    result = output.result
-    # As in `parley run` with a lead: roles are left to the extraction (heuristics, or the model when unsure).
+    result = run_call_detailed(flac, options, models=models, settings=settings).result
     utterances = tuple(u.model_copy(update={"role": "unknown"}) for u in result.utterances)
-    entities = result.entities
-    reading = read_call(utterances, models.chat, settings)
+    return result, utterances, result.entities, read_call(utterances, models.chat, settings)
+
+
+def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str, Any]:
+    from services.pipeline.extract import finalize
+    from services.pipeline.options import CallOptions
+
+    started = time.perf_counter()
+    result, utterances, entities, reading = _transcribe_and_read(flac, CallOptions(extract_lead=False), models,
+                                                                 settings)
     plain = finalize(reading, utterances, settings, entities=entities)
     with_context = finalize(reading, utterances, settings, entities=entities, context=case.context)
     return {
@@ -46,7 +52,23 @@ def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str
     }
 
 
-def evaluate_audio(out_dir: Path) -> dict[str, Any]:
+def _run_hotwords(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str, Any]:
+    """The call again as `parley run --company/--competitors/--contacts ...` runs it: the known names are ASR
+    hotwords, the model reads the new transcript, and near-miss names snap to the known ones."""
+    from services.pipeline.extract import finalize
+    from services.pipeline.options import CallOptions
+
+    started = time.perf_counter()
+    options = CallOptions(extract_lead=False, context=case.context)
+    result, utterances, entities, reading = _transcribe_and_read(flac, options, models, settings)
+    lead = finalize(reading, utterances, settings, entities=entities, context=case.context).lead
+    return {"lead": lead.model_dump(mode="json"), "hotwords": list(options.hotwords()),
+            "wall_s": round(time.perf_counter() - started, 3)}
+
+
+def evaluate_audio(out_dir: Path, *, hotwords: bool = True) -> dict[str, Any]:
+    """Every rendered call in out_dir: plain (the headline), known names snapped onto the same lead, and (with
+    `hotwords`) the whole call again with the known names as ASR hotwords."""
     from services.pipeline.run import ModelManager
     from services.settings import get_settings
 
@@ -64,6 +86,11 @@ def evaluate_audio(out_dir: Path) -> dict[str, Any]:
             else:
                 record = _run_one(out_dir / f"{case.id}.flac", case, models, settings)
                 path.write_text(json.dumps(record, indent=1))
+            if hotwords and "final_hotwords" not in record:
+                second = _run_hotwords(out_dir / f"{case.id}.flac", case, models, settings)
+                record["final_hotwords"] = second["lead"]
+                record["hotwords"] = {"names": second["hotwords"], "wall_s": second["wall_s"]}
+                path.write_text(json.dumps(record, indent=1))
             records.append((case, record))
             print(f"[leads audio] {case.id} {record['wall_s']:.0f}s for {record['duration_s']:.0f}s of audio "
                   f"truth={case.truth.tier} final={record['final']['score']}", file=sys.stderr, flush=True)
@@ -74,34 +101,40 @@ def evaluate_audio(out_dir: Path) -> dict[str, Any]:
         "audio_s": round(sum(r["duration_s"] for _, r in records), 1),
         "final": evaluate((c, r["final"]) for c, r in records),
         "final_context": evaluate((c, r["final_context"]) for c, r in records),
+        "final_hotwords": (evaluate((c, r["final_hotwords"]) for c, r in records)
+                           if records and all("final_hotwords" in r for _, r in records) else None),
         "seconds": {k: round(sum(r["timings"].get(k, 0.0) for _, r in records) / max(1, len(records)), 1)
                     for k in ("asr", "diarization", "nlp", "total")},
         "llm_seconds": round(sum(sum(r["llm_seconds"].values()) for _, r in records) / max(1, len(records)), 1),
     }
 
 
+_COLUMNS = (("final", "final (no known names)"), ("final_context", "+ names snapped"),
+            ("final_hotwords", "+ names as ASR hotwords and snapped"))
+
+
 def render(summary: dict[str, Any]) -> str:
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.1f}%"
 
+    columns = [(key, title) for key, title in _COLUMNS if summary.get(key)]
     lines = [
         "## End to end: the same kind of calls as telephone audio",
         "",
-        f"{summary['n']} test-split cases rendered by benchmarks/leads/audio.py (flite voices, 8 kHz u-law), "
+        f"{summary['n']} cases rendered by benchmarks/leads/audio.py (flite voices, 8 kHz u-law), "
         f"{summary['audio_s']:.0f} s of audio, through ASR, diarization, NLP and extraction.",
         "",
-        "| metric | final | final + context |",
-        "| --- | --- | --- |",
-        f"| tier accuracy | {pct(summary['final']['tier']['accuracy'])} | "
-        f"{pct(summary['final_context']['tier']['accuracy'])} |",
-        f"| CRM field accuracy | {pct(summary['final']['fields']['overall']['accuracy'])} | "
-        f"{pct(summary['final_context']['fields']['overall']['accuracy'])} |",
-        f"| invented-field rate | {pct(summary['final']['invented']['overall']['rate'])} | "
-        f"{pct(summary['final_context']['invented']['overall']['rate'])} |",
+        "| metric | " + " | ".join(title for _, title in columns) + " |",
+        "| --- |" + " --- |" * len(columns),
+        "| tier accuracy | " + " | ".join(pct(summary[k]["tier"]["accuracy"]) for k, _ in columns) + " |",
+        "| CRM field accuracy | " + " | ".join(pct(summary[k]["fields"]["overall"]["accuracy"]) for k, _ in columns)
+        + " |",
+        "| invented-field rate | " + " | ".join(pct(summary[k]["invented"]["overall"]["rate"]) for k, _ in columns)
+        + " |",
     ]
     for field, v in summary["final"]["fields"]["per_field"].items():
-        w = summary["final_context"]["fields"]["per_field"][field]
-        lines.append(f"| {field} | {pct(v['accuracy'])} of {v['total']} | {pct(w['accuracy'])} of {w['total']} |")
+        cells = [summary[k]["fields"]["per_field"][field] for k, _ in columns]
+        lines.append(f"| {field} | " + " | ".join(f"{pct(c['accuracy'])} of {c['total']}" for c in cells) + " |")
     s = summary["seconds"]
     lines += ["", f"Mean seconds per call: ASR {s['asr']}, diarization {s['diarization']}, NLP {s['nlp']}, "
               f"lead questions {summary['llm_seconds']}.", ""]

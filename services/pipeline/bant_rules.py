@@ -50,8 +50,20 @@ _DELEGATION = re.compile(
     r"finance|committee|owner|founder|partners?|president)\b|"
     r"\b(?:my|our|the)\s+(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|head|board|committee|finance|"
     r"procurement|owner|founder)\s+(?:\w+\s+)?(?:decides|makes the (?:call|decision)|signs|approves|has the final)|"
-    r"\b(?:need|needs|requires?)\s+(?:\w+\s+)?(?:approval|sign-?off)\b",
+    r"\b(?:need|needs|requires?)\s+(?:\w+\s+)?(?:approval|sign-?off)\b|"
+    # A department or a body decides ("legal signs off", "procurement makes the call").
+    r"\b(?:legal|procurement|finance|leadership|management|security|compliance|operations|accounting|"
+    r"purchasing|headquarters|hq|corporate|the business|the team|my team|our team|it team|the client)\s+"
+    r"(?:\w+\s+)?(?:decides|makes (?:the|that|this|those) (?:final )?(?:call|decision)s?|has the final|"
+    r"signs(?: off)?|approves|owns (?:the|that) decision|calls the shots)",
     re.IGNORECASE,
+)
+# Someone named decides ("IT makes the decision", "Priya signs off on it"): a capitalised subject other than the
+# speaker. Case matters here, so it is its own pattern.
+_OTHER_DECIDES = re.compile(
+    r"\b(?!(?:I|We|It|This|That|Which|Who|What)\b)(?:IT|HR|[A-Z][a-z]+)\s+(?:\w+\s+)?(?:decides|makes (?:the|that|"
+    r"this|those) (?:final )?(?:call|decision)s?|has the final (?:say|word|call)|signs off|approves (?:it|this|that|"
+    r"purchases|anything|everything)|owns (?:the|that) decision|calls the shots)"
 )
 # The prospect says they cannot decide.
 _CANNOT_DECIDE = re.compile(
@@ -245,7 +257,7 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
         if _CANNOT_DECIDE.search(quote):
             return "negated", "authority: the prospect says they cannot decide"
-        if _DELEGATION.search(quote):
+        if delegates(quote):
             return "delegated", "authority: the cited line hands the decision to someone else"
         if _AUTHORITY_HEDGE.search(quote):
             return "hedged", "authority: the prospect hedges or shares the decision"
@@ -318,7 +330,8 @@ FAULT = re.compile(
     r"(?:can't|cannot|couldn't|unable to) (?:log ?in|sign in|access|open|export|connect)|log(?:s|ged|ging)? "
     r"(?:\w+ )?out|crash\w*|error\w*|fail(?:s|ed|ing)?\b|bug\w*|broken|glitch\w*|missing|no audio|cut(?:s|ting)? "
     r"off|(?:slow|forever) to load|since the (?:update|upgrade|release|last version)|come out empty|"
-    r"(?:show|shows|showing|end up on) the wrong|off by)",
+    r"(?:show|shows|showing|end up on) the wrong|off by|slow(?:s|ed)?(?: down)?|freez\w*|"
+    r"since (?:last (?:week|night|month)|yesterday|this morning|(?:mon|tues|wednes|thurs|fri)day))\b",
     re.IGNORECASE,
 )
 _SUPPORT_GREETING = re.compile(
@@ -376,7 +389,7 @@ def talks_about(name: str, text: str) -> bool:
     if name == "budget":
         return bool(CRITERION_CUES["budget"].search(text) or _FOR_NOW.search(text) or _BUDGET_WORDS.search(text))
     if name == "authority":
-        return bool(CRITERION_CUES["authority"].search(text) or _DELEGATION.search(text)
+        return bool(CRITERION_CUES["authority"].search(text) or delegates(text)
                     or _CANNOT_DECIDE.search(text) or _ROLE_WORDS.search(text))
     if name == "need":
         return bool(names_problem(text) or _NO_NEED.search(text) or _NEED_HEDGE.search(text)
@@ -396,7 +409,12 @@ def owns_decision(text: str) -> bool:
 
 def refuses_decision(text: str) -> bool:
     """The line plainly says the prospect cannot decide or hands the decision to someone else."""
-    return bool((_CANNOT_DECIDE.search(text) or _DELEGATION.search(text)) and not _NEGATED_DELEGATION.search(text))
+    return bool((_CANNOT_DECIDE.search(text) or delegates(text)) and not _NEGATED_DELEGATION.search(text))
+
+
+def delegates(text: str) -> bool:
+    """The line hands the decision to someone else: a role, a department or a named person."""
+    return bool(_DELEGATION.search(text) or _OTHER_DECIDES.search(text))
 
 
 def second_look(name: str, kind: str, text: str, *, support_call: bool) -> bool:

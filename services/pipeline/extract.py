@@ -504,6 +504,17 @@ def _said_phone(prospect_utts: Sequence[Utterance]) -> str | None:
     return None
 
 
+def _without_emails(utts: Sequence[Utterance]) -> list[Utterance]:
+    """The utterances with every written or spoken e-mail address cut out of their text."""
+    out: list[Utterance] = []
+    for utt in utts:
+        text = utt.text
+        for hit in sorted((h for h in find_patterns(text) if h.type == "EMAIL"), key=lambda h: -h.start):
+            text = text[: hit.start] + " " + text[hit.end :]
+        out.append(utt if text == utt.text else utt.model_copy(update={"text": text}))
+    return out
+
+
 def _ground_contact(
     facts: FactsAnswer,
     utts: Sequence[Utterance],
@@ -516,9 +527,12 @@ def _ground_contact(
 ) -> Contact:
     fields: dict[str, str | None] = {}
     own = {c for c in [*rep_companies, context.own_company or ""] if c}
+    # A company must be said as a name, not read off an e-mail domain ("f dot sorensen at brightwave dot co"):
+    # domains are abbreviations, mail hosts or a parent's name as often as the company itself.
+    said_utts = _without_emails(utts)
     checks = {
         "name": lambda v: grounding.phrase_grounded(v, utts),
-        "company": lambda v: grounding.company_grounded(v, utts),
+        "company": lambda v: grounding.company_grounded(v, said_utts),
     }
     for key, check in checks.items():
         value = _clean(getattr(facts, key))

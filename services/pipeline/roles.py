@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from services.pipeline.bant_rules import QUESTION_CUES
 from services.pipeline.types import Role, Utterance
 
 _INTRO = re.compile(
@@ -50,6 +51,15 @@ _REP_CUES = re.compile(
     r"thanks for (?:taking|making) (?:the |my )?(?:time|call))\b",
     re.IGNORECASE,
 )
+# The seller qualifies and books: questions about budget, decision, pain or dates (bant_rules.QUESTION_CUES), and
+# asking for the prospect's details or the next meeting ("Can I grab your email?", "Can I book a follow-up?").
+_REP_ASKS = re.compile(
+    r"\b(?:(?:grab|get|have|take|confirm) (?:your|a) (?:e-?mail|email address|number|phone|details|contact)|"
+    r"(?:good|best) (?:phone )?number|(?:book|set up|schedule|send (?:you|over)) (?:a |an |the )?(?:follow-?up|"
+    r"demo|call|meeting|invite|time|trial))\b",
+    re.IGNORECASE,
+)
+
 # Intro patterns that name the rep and the rep's company: used to keep them out of the prospect's contact.
 _INTRO_NAME = re.compile(
     r"\b(?:[Tt]his is|[Mm]y name is|I'm|I am)\s+(?P<name>[A-Z][a-z'\-]+(?: [A-Z][a-z'\-]+)?)"
@@ -102,8 +112,11 @@ def score_speakers(utterances: Sequence[Utterance]) -> dict[str, float]:
         rep_cues = sum(len(_REP_CUES.findall(u.text)) for u in utts)
         caller = sum(1 for u in utts[:3] if _CALLER_CHECK.search(u.text))
         answers = sum(1 for u in utts[:2] if _ANSWERS_CALL.search(u.text))
+        qualifying = sum(1 for u in utts if _is_question(u.text) and (
+            _REP_ASKS.search(u.text) or any(cue.search(u.text) for cue in QUESTION_CUES.values())))
         scores[speaker] = (3.0 * min(intro, 1) + 2.0 * question_share - 0.5 * min(cues, 4)
-                           + 0.75 * min(rep_cues, 4) + 1.5 * min(caller, 1) + 4.0 * min(answers, 1))
+                           + 0.75 * min(rep_cues, 4) + 1.5 * min(caller, 1) + 4.0 * min(answers, 1)
+                           + 0.5 * min(qualifying, 4))
     if utterances:
         scores[utterances[0].speaker] += 0.75
     return scores

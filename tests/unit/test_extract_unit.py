@@ -120,6 +120,22 @@ def test_rep_found_by_questions_without_introduction() -> None:
     assert assign_roles(utts) == {"A": "rep", "B": "prospect"}
 
 
+def test_rep_found_by_qualifying_questions_when_the_prospect_opens_with_an_introduction() -> None:
+    # Both sides introduce themselves; the prospect speaks first. The rep is the one who asks about the pain,
+    # the decision and the next meeting.
+    utts = [
+        utt(0, "P", "Hello, Omar Siddiqui from Lakeshore Dental here."),
+        utt(1, "R", "Hi Omar, I'm Beth with Callnote."),
+        utt(2, "R", "What's the biggest problem with your calls right now?"),
+        utt(3, "P", "Nobody writes anything down after a call."),
+        utt(4, "R", "Who would approve a purchase like this?"),
+        utt(5, "P", "That would be me."),
+        utt(6, "R", "Could we set up a demo next week?"),
+        utt(7, "P", "Fine, send me a time."),
+    ]
+    assert assign_roles(utts) == {"P": "prospect", "R": "rep"}
+
+
 def test_single_speaker_is_unknown() -> None:
     assert assign_roles([utt(0, "A", "Just me talking.")]) == {"A": "unknown"}
 
@@ -209,6 +225,10 @@ def test_model_not_said_is_never_turned_into_stated(settings: Settings) -> None:
         ("authority", "I don't need anyone's sign-off, I choose the tools.", "stated"),
         ("authority", "The call is mine, I pick the vendors.", "stated"),
         ("authority", "I'm the operations manager.", "absent"),
+        ("authority", "Yes. For tooling, HR makes the call.", "delegated"),
+        ("authority", "Sure, Marta signs off on purchases like this.", "delegated"),
+        ("authority", "Procurement has the final say on vendors.", "delegated"),
+        ("authority", "It makes the decision easier for me, I sign the order.", "stated"),
         ("need", "Honestly, what we have works fine.", "negated"),
         ("need", "We lose hours every week copying notes by hand.", "stated"),
     ],
@@ -323,6 +343,19 @@ def test_contact_fields_not_said_are_dropped_and_flagged(settings: Settings) -> 
     assert lead.needs_review and any("Globex" in r for r in lead.review_reasons)
     # what the prospect said about themselves replaces the dropped values
     assert lead.contact.company == "Northwind Logistics" and lead.contact.name == "Dana Reyes"
+
+
+def test_company_read_off_an_email_domain_is_not_a_company_said(settings: Settings) -> None:
+    utts = [
+        utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
+        utt(1, "B", "Hi Sarah, Dana speaking."),
+        utt(2, "A", "What's the best email for you?"),
+        utt(3, "B", "d dot reyes at northwind dot io."),
+    ]
+    chat = FakeChat(facts={**CORRECT["facts"], "name": "Dana", "company": "Northwind"})
+    lead = extract_lead(utts, chat, settings)
+    assert lead.contact.email == "d.reyes@northwind.io"
+    assert lead.contact.company is None
 
 
 def test_phone_email_and_title_come_from_the_prospects_words(settings: Settings) -> None:

@@ -60,6 +60,8 @@ def test_fault_reports_on_support_calls_are_not_needs() -> None:
     assert bant_rules.validate("need", "stated", fault, RULES, support_call=False) == ("stated", None)
     pain = "Separately, our biggest headache is that new hires take months to ramp."
     assert bant_rules.validate("need", "stated", pain, RULES, support_call=True) == ("stated", None)
+    for slow in ("The dashboard has been really slow since yesterday.", "The app freezes when I open a report."):
+        assert bant_rules.validate("need", "stated", slow, RULES, support_call=True)[0] == "absent"
     assert bant_rules.is_support_call(["Acme help desk, Priya speaking."])
     assert not bant_rules.is_support_call(["Hi, this is Priya from Acme."])
 

@@ -284,3 +284,21 @@ def test_rule_ablation_from_cached_answers(tmp_path: Path) -> None:
     assert all(m["n"] == 6 for m in results.values())
     append_to_report(report, results)
     assert "## Rule ablation" in report.read_text() and "| without lookalike |" in render(results)
+
+
+def test_audio_report_shows_each_condition_it_measured(test_cases: list[LeadCase]) -> None:
+    from benchmarks.leads.audio_eval import render
+
+    cases = test_cases[:3]
+    right = evaluate((c, perfect(c)) for c in cases)
+    wrong = evaluate((c, perfect(c).model_copy(update={"contact": Contact()})) for c in cases)
+    summary = {"n": 3, "audio_s": 180.0, "final": wrong, "final_context": wrong, "final_hotwords": None,
+               "seconds": {"asr": 1.0, "diarization": 2.0, "nlp": 0.1, "total": 3.1}, "llm_seconds": 20.0}
+    plain = render(summary)
+    assert "hotwords" not in plain  # not measured: no column
+    assert "| tier accuracy | 100.0% | 100.0% |" in plain
+    with_hotwords = render(summary | {"final_hotwords": right})
+    header = next(line for line in with_hotwords.splitlines() if line.startswith("| metric"))
+    assert header.count("|") == 5 and "hotwords" in header
+    field_row = next(line for line in with_hotwords.splitlines() if line.startswith("| CRM field accuracy"))
+    assert field_row.endswith("| 100.0% |") and not field_row.startswith("| CRM field accuracy | 100.0%")
