@@ -263,6 +263,9 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "hedged", "authority: the prospect hedges or shares the decision"
         if not has_cue(name, quote):
             return "absent", "authority: the cited line does not say who decides"
+        if not _FIRST_PERSON.search(quote):
+            # Authority is the prospect's own: "we'll be signing in June" says when, not that this person decides.
+            return "absent", "authority: the cited line does not put the decision with the prospect"
     if name == "need" and "support_call" in rules and support_call and FAULT.search(quote):
         return "absent", "need: a fault report on a support call is a ticket, not a buying need"
     if name == "need" and "need_words" in rules:

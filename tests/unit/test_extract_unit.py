@@ -229,6 +229,7 @@ def test_model_not_said_is_never_turned_into_stated(settings: Settings) -> None:
         ("authority", "Sure, Marta signs off on purchases like this.", "delegated"),
         ("authority", "Procurement has the final say on vendors.", "delegated"),
         ("authority", "It makes the decision easier for me, I sign the order.", "stated"),
+        ("authority", "We'll be signing the paperwork in March.", "absent"),
         ("need", "Honestly, what we have works fine.", "negated"),
         ("need", "We lose hours every week copying notes by hand.", "stated"),
     ],
