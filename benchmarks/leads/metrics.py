@@ -8,7 +8,9 @@
   of the largest number in the predicted text; timeline: every word of the truth key phrase in the predicted
   text; competitors: each truth competitor is one field, found if a predicted one matches after squashing);
 - invented: a predicted value where the truth has none (scalar fields: per case whose truth is empty;
-  competitors: every predicted name that matches no truth competitor, over one slot per case);
+  competitors: every predicted name that matches no truth competitor, over one slot per case; a misspelling of a
+  truth competitor (rapidfuzz ratio 70-90, "Ottor" for Otter) is counted as "misheard", a wrong field but not an
+  invented one; `rate_with_misheard` counts it as invented too, the definition before 2026-11-30);
 - citations: for each criterion predicted present, whether its cited utterance is a truth evidence line (any
   cited id, and all cited ids).
 """
@@ -61,6 +63,15 @@ def names_match(truth: str, predicted: str | None) -> bool:
 
 def competitor_match(truth: str, predicted: str) -> bool:
     return fuzz.ratio(_squash(truth), _squash(predicted)) >= NAME_MATCH
+
+
+MISHEARD_MATCH = 70.0
+
+
+def competitor_misheard(truth: str, predicted: str) -> bool:
+    """A misspelling of a truth competitor ("Ottor" for Otter, as ASR writes it): a wrong field, not an invented
+    one. Counted apart so that a misheard name is not charged twice."""
+    return not competitor_match(truth, predicted) and fuzz.ratio(_squash(truth), _squash(predicted)) >= MISHEARD_MATCH
 
 
 def phone_digits(text: str | None) -> str:
@@ -170,13 +181,18 @@ def invented_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:
                 per[f]["empty"] += 1
                 per[f]["invented"] += _predicted(lead, f) is not None
         per["competitors"]["empty"] += 1  # one slot per case: extra names can be invented in any call
-        per["competitors"]["invented"] += sum(
-            not any(competitor_match(t, p) for t in case.truth.competitors) for p in lead.competitors)
+        unmatched = [p for p in lead.competitors if not any(competitor_match(t, p) for t in case.truth.competitors)]
+        misheard = [p for p in unmatched if any(competitor_misheard(t, p) for t in case.truth.competitors)]
+        per["competitors"]["invented"] += len(unmatched) - len(misheard)
+        per["competitors"]["misheard"] = per["competitors"].get("misheard", 0) + len(misheard)
     for v in per.values():
         v["rate"] = _ratio(v["invented"], v["empty"])
     invented = sum(v["invented"] for v in per.values())
     empty = sum(v["empty"] for v in per.values())
-    return {"per_field": per, "overall": {"invented": invented, "empty": empty, "rate": _ratio(invented, empty)}}
+    misheard = per["competitors"].get("misheard", 0)
+    return {"per_field": per, "overall": {"invented": invented, "empty": empty, "rate": _ratio(invented, empty),
+                                          "misheard": misheard,
+                                          "rate_with_misheard": _ratio(invented + misheard, empty)}}
 
 
 def citation_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:

@@ -106,6 +106,9 @@ def _headline_rows(m: dict[str, dict[str, Any]]) -> list[list[str]]:
     rows.append(["CRM field accuracy", *(_pct(m[c]["fields"]["overall"]["accuracy"]) for c in CONDITIONS)])
     rows.append(["invented-field rate", *(
         f"{_pct(m[c]['invented']['overall']['rate'])} ({m[c]['invented']['overall']['invented']})" for c in CONDITIONS)])
+    rows.append(["invented, misheard names included", *(
+        f"{_pct(m[c]['invented']['overall'].get('rate_with_misheard'))} "
+        f"({m[c]['invented']['overall'].get('misheard', 0)} misheard)" for c in CONDITIONS)])
     rows.append(["citation correct", *(_pct(m[c]["citations"]["overall"]["rate"]) for c in CONDITIONS)])
     return rows
 
@@ -163,7 +166,8 @@ def render(summary: dict[str, Any]) -> str:
               for c in CONDITIONS)] for f in FIELDS])
     out += ["## Invented fields (a value where the truth has none)", "",
             "Rate = invented / cases whose truth lacks the field; competitors: names matching no truth competitor, "
-            "per case.", ""]
+            "per case. A misspelling of a truth competitor (\"Ottor\" for Otter) is a wrong field, counted as "
+            "misheard, not invented; the headline's second invented row counts it as invented too.", ""]
     out += _table(["field", *cond_header], [
         [f, *(f"{_pct(m[c]['invented']['per_field'][f]['rate'])} ({m[c]['invented']['per_field'][f]['invented']})"
               for c in CONDITIONS)] for f in FIELDS])

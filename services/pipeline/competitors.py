@@ -64,6 +64,70 @@ def passing_mentions(entities: Sequence[Entity], prospect: Sequence[Utterance]) 
     return _cued_organisations(entities, prospect, _PASSING_CUE)
 
 
+# A vendor's name as the prospect says it in a sentence about their tools: capitalised words after a cue that says
+# they use, renew, weigh or compare it ("we run on Pipedrive", "our Salesloft contract renews in May", "how are you
+# different from Chorus?"). spaCy's small model tags few software brands, so the frame decides, not the NER.
+_NAME = r"(?P<name>[A-Z][\w.&'-]*[\w&](?: [A-Z][\w.&'-]*[\w&]){0,2})"
+_CUE_BEFORE_NAME = (
+    r"\b(?i:use|uses|using|used|run on|runs on|running on|we're on|we are on|currently on|(?:switch|mov|migrat)\w* "
+    r"(?:from|off|away from|to)|replac\w*|trial(?:l)?ed|trial(?:l)?ing|a trial (?:of|with)|piloted|piloting|"
+    r"a pilot (?:of|with)|tried|tested|evaluat\w*|looking at|talking to|talked to|speaking (?:to|with)|"
+    r"spoke (?:to|with)|considering|(?:a )?demo (?:with|from|of)|quote from|proposal from|compar\w* (?:to|with)|"
+    r"different from|better than|cheaper than|versus|vs\.?|instead of|(?:contract|subscription|licen[cs]e|deal) "
+    r"(?:with|for)|signed with|went with|paying for|pay for|dropped|cancel\w*|left|is in|are in|lives? in|"
+    r"works? in|everything (?:we do )?is in)\s+"
+)
+_NAME_AFTER_CUE = re.compile(_CUE_BEFORE_NAME + _NAME)
+_NAME_BEFORE_CUE = re.compile(
+    r"\b(?i:our|the|their|my)\s+" + _NAME + r"\s+(?i:licen[cs]es?|subscriptions?|contract|renewal|account|seats|plan|"
+    r"instance|setup|rollout|trial|pilot|demo)\b"
+    r"|" + _NAME.replace("?P<name>", "?P<name2>") + r"\s+(?i:does|did|offers|has) (?i:something|this|that|the same)\b"
+    r"|\b(?i:doesn't|does not|didn't) " + _NAME.replace("?P<name>", "?P<name3>") + r"\s+(?i:do|offer|have)\b"
+)
+# "talking to Sarah from finance", "spoke with Raj on our team": a person, not a vendor.
+_PERSON_AFTER = re.compile(r"\s+(?:from|in|on|at|over in) (?:(?:our|the|my|their) )?(?:finance|legal|it|hr|"
+                           r"procurement|sales|marketing|ops|operations|accounting|team|office|side|department|"
+                           r"board)\b", re.IGNORECASE)
+# Capitalised words a frame can catch that are never a vendor.
+_NOT_VENDORS = frozenset({
+    "i", "we", "you", "they", "he", "she", "it", "our", "the", "a", "an", "this", "that", "my", "your", "their",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december", "q1", "q2", "q3",
+    "q4", "excel", "spreadsheets", "spreadsheet", "email", "gmail", "outlook", "paper", "google sheets",
+})
+
+
+def framed_mentions(prospect: Sequence[Utterance], entities: Sequence[Entity] = ()) -> list[str]:
+    """Vendor names the prospect says inside a usage, renewal, evaluation or comparison frame. A person is told
+    apart by what follows ("talking to Sarah from finance"); the caller also drops the call's own people."""
+    # Only dates are trusted here: spaCy's small model tags most software brands PERSON or LOCATION.
+    not_names = {squash(e.text) for e in entities if e.type in ("DATE", "TIME")}
+    found: list[str] = []
+    for utt in prospect:
+        for pattern in (_NAME_AFTER_CUE, _NAME_BEFORE_CUE):
+            for match in pattern.finditer(utt.text):
+                name = next(g for g in (match.groupdict().get(k) for k in ("name", "name2", "name3")) if g)
+                name = name.strip(" .,'")
+                if _PERSON_AFTER.match(utt.text, match.end()):
+                    continue
+                key = squash(name)
+                if (not key or name.lower() in _NOT_VENDORS or key in GENERIC_ACRONYMS or key in not_names
+                        or _NUMBER_WORD.search(name)):
+                    continue
+                found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def said_in_frame(name: str, prospect: Sequence[Utterance]) -> bool:
+    """The prospect said `name` (any case, spaces optional) right after a usage or comparison cue: how a name the
+    model offered is kept when ASR wrote it in lower case ("how do you compare to pipe drive?")."""
+    words = [re.escape(w) for w in name.split()]
+    if not words:
+        return False
+    pattern = re.compile(_CUE_BEFORE_NAME + r"(?i:" + r"\s*".join(words) + r")(?![\w])")
+    return any(pattern.search(u.text) for u in prospect)
+
+
 def is_named_organisation(name: str, entities: Sequence[Entity], tracked: Sequence[str]) -> bool:
     key = squash(name)
     if not key:
@@ -84,7 +148,8 @@ def merge_competitors(
             continue
         if key and key not in excluded and not any(key in e or e in key for e in excluded if len(e) > 3):
             out.setdefault(key, name)
-    return tuple(out.values())
+    # A frame can catch only the capitalised half of a split brand ("Air" of "Air call"): keep the whole name.
+    return tuple(name for key, name in out.items() if not any(key != other and key in other for other in out))
 
 
 _NUMBER_WORD = re.compile(

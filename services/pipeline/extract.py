@@ -29,10 +29,12 @@ from models.llm import ChatModel
 from services.errors import ExtractionError, ParleyError
 from services.pipeline import bant_rules, grounding, spoken
 from services.pipeline.competitors import (
+    framed_mentions,
     is_named_organisation,
     merge_competitors,
     passing_mentions,
     said_as_name,
+    said_in_frame,
     tracked_mentions,
     used_organisations,
 )
@@ -59,7 +61,11 @@ from services.pipeline.lead_questions import (
     messages_for,
     roles_question,
 )
-from services.pipeline.names import prospect_company_said, prospect_names_said, prospect_title_said
+from services.pipeline.names import (
+    prospect_company_said,
+    prospect_names_said,
+    prospect_title_said,
+)
 from services.pipeline.patterns import find_patterns
 from services.pipeline.roles import guess_roles, preset_roles, rep_identity
 from services.pipeline.types import (
@@ -590,7 +596,8 @@ def _competitors(
             review.note(f"competitor {comp!r} is a party to the call, dropped")
         elif not grounding.company_grounded(comp, prospect_utts):
             review.note(f"competitor not said by the prospect, dropped: {comp!r}")
-        elif not (is_named_organisation(comp, entities, context.competitors) or said_as_name(comp, prospect_utts)):
+        elif not (is_named_organisation(comp, entities, context.competitors) or said_as_name(comp, prospect_utts)
+                  or said_in_frame(comp, prospect_utts)):
             # Said is not enough ("desk phones", "80 people now" were offered): it must be a named organisation
             # or product the NER found, one the team tracks, or said as a name (capitalised inside a sentence:
             # spaCy's small model misses most software brands).
@@ -599,8 +606,11 @@ def _competitors(
             review.note(f"competitor {comp!r} is the contact's name, dropped")
         else:
             named.append(comp)
+    people = [n for n in (contact.name, *context.contacts) if n]
+    framed = [n for n in framed_mentions(prospect_utts, entities)
+              if not any(grounding.same_name(n, p) or n.lower() in p.lower().split() for p in people)]
     detected = (tracked_mentions(context.competitors, prospect_utts) + used_organisations(entities, prospect_utts)
-                + passing_mentions(entities, prospect_utts))
+                + passing_mentions(entities, prospect_utts) + framed)
     return merge_competitors(named, detected, [p for p in parties if p])
 
 

@@ -401,6 +401,30 @@ def test_fabricated_competitor_is_dropped_and_tracked_ones_found(settings: Setti
     assert "Salesforce" in lead.competitors and "HubSpot" not in lead.competitors
 
 
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Our Zoho subscription runs out in May.", ["Zoho"]),
+        ("We signed a two-year deal with Dialpad.", ["Dialpad"]),
+        ("Honestly we're still paying for Close, nobody uses it.", ["Close"]),
+        ("We spoke with Kixie last month, they were pricey.", ["Kixie"]),
+        ("We're talking to Priya from procurement about it.", []),
+        ("We use Excel for the forecast.", []),
+        ("I use it every single day.", []),
+    ],
+)
+def test_vendors_named_in_a_usage_or_renewal_frame(line: str, found: list[str]) -> None:
+    from services.pipeline.competitors import framed_mentions
+
+    assert framed_mentions([utt(0, "B", line)]) == found
+
+
+def test_model_competitor_kept_when_asr_wrote_it_in_lower_case(settings: Settings) -> None:
+    call = sales_call() + [utt(30, "SPEAKER_01", "How would you compare to pipe drive, though?")]
+    chat = FakeChat(facts={**CORRECT["facts"], "competitors": ["Pipe Drive", "Gong"]})
+    assert "Pipe Drive" in extract_lead(call, chat, settings).competitors
+
+
 def test_own_company_is_never_a_competitor_nor_the_contact_company(settings: Settings) -> None:
     chat = FakeChat(facts={**CORRECT["facts"], "competitors": ["Brightline Analytics", "Gong"]})
     lead = extract_lead(sales_call(), chat, settings, context=CallContext(own_company="Brightline Analytics"))

@@ -160,6 +160,18 @@ def test_invented_competitor_and_fields_missing_from_truth(test_cases: list[Lead
     assert evaluate([(case, bad.model_dump(mode="json"))])["invented"] == result["invented"]
 
 
+def test_a_misheard_competitor_is_a_wrong_field_not_an_invented_one(test_cases: list[LeadCase]) -> None:
+    case = next(c for c in test_cases if len(c.truth.competitors) == 1 and 5 <= len(c.truth.competitors[0]) <= 8)
+    name = case.truth.competitors[0]
+    misheard = name[:-1] + ("x" if name[-1] != "x" else "y")  # one letter off, as ASR writes a brand
+    lead = perfect(case).model_copy(update={"competitors": (misheard, "Totally Madeup CRM")})
+    result = evaluate([(case, lead)])
+    assert result["fields"]["per_field"]["competitors"]["correct"] == 0  # still wrong for the CRM
+    assert result["invented"]["per_field"]["competitors"]["invented"] == 1  # only the made-up one
+    assert result["invented"]["overall"]["misheard"] == 1
+    assert result["invented"]["overall"]["rate_with_misheard"] > result["invented"]["overall"]["rate"]
+
+
 def test_field_matching_rules(test_cases: list[LeadCase]) -> None:
     case = next(c for c in test_cases if c.truth.phone and c.truth.budget_amount and c.truth.contact_name)
     t = case.truth
