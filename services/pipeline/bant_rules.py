@@ -90,9 +90,28 @@ _TIMELINE_WINDOW = re.compile(
 )
 _TIMELINE_HEDGE = re.compile(
     r"\b(?:soon|probably|maybe|might|perhaps|at some point|eventually|someday|no rush|down the road|"
-    r"not sure when|sometime|hopefully|possibly|ideally|no idea|who knows|depends)\b",
+    r"not sure when|sometime|hopefully|possibly|ideally|no idea|who knows|depends|we'll see|wait and see|see how)\b",
     re.IGNORECASE,
 )
+# A money line held open: a guess, a figure nobody has agreed to, money that may or may not come.
+_BUDGET_HEDGE = re.compile(
+    r"\b(?:maybe|might|could|possibly|probably|perhaps|guess|not sure|unsure|hard to say|no idea|hopefully|"
+    r"(?:hasn't|hasn't yet|haven't|has not|have not|isn't|is not|not yet|not) (?:been )?(?:agreed|approved|signed off|"
+    r"confirmed|final\w*)|pending|if (?:things|we|finance|it|the)|work(?:ing)? (?:it )?out|figur\w* out|request|"
+    r"stretch|tight|too (?:much|expensive|steep))\b",
+    re.IGNORECASE,
+)
+# No window at all: "not this year", "it's on hold", "no date yet".
+_NO_TIMELINE = re.compile(
+    r"\b(?:not (?:this|next) (?:year|quarter|month)|no (?:timeline|date|deadline|plans?)|not (?:any ?time|anytime) soon|"
+    r"on hold|parked|not on the roadmap|(?:not|isn't|is not) scheduled)\b",
+    re.IGNORECASE,
+)
+# A date in the past is history, not a buying window ("we bought the current system in March 2021").
+_PAST_EVENT = re.compile(r"\b(?:bought|purchased|implemented|installed|went live|rolled out|switched|signed|"
+                         r"started using|moved)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:want|wants|need|needs|plan\w*|aim\w*|goal|hope|would like|'d like|will|'ll|going to|"
+                     r"by|before|deadline|next|target\w*)\b", re.IGNORECASE)
 _RENEWAL = re.compile(r"\b(?:renew\w*|expir\w*|contract (?:ends|runs|is up)|comes up for)\b", re.IGNORECASE)
 # A renewal date is a buying window only when the prospect ties a purchase or switch to it.
 _BUY_BY = re.compile(
@@ -100,8 +119,9 @@ _BUY_BY = re.compile(
     re.IGNORECASE,
 )
 _PAST_PURCHASE = re.compile(
-    r"\b(?:paid|spent|cost us|bought|purchased)\b|\b(?:last|previous|old) (?:year|system|vendor|tool|contract)\b"
-    r"|\b(?:years?|months?) ago\b",
+    r"\b(?:paid|spent|cost us|bought|purchased)\b|\b(?:last|previous|old) (?:year|quarter|month|time|system|vendor|tool|"
+    r"contract)\b"
+    r"|\b(?:years?|months?) ago\b|\bused to (?:pay|spend|cost)\b|\b(?:were|was) (?:paying|spending|costing)\b",
     re.IGNORECASE,
 )
 _FOR_NOW = re.compile(
@@ -114,7 +134,8 @@ _HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|lo
 _NO_NEED = re.compile(
     r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
     r"issue|complaint)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
-    r"nothing(?:'s| is) broken|(?:just|only|mostly) (?:curious|looking|browsing))\b",
+    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s| is| are)? "
+    r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on))\b",
     re.IGNORECASE,
 )
 # "We're just exploring whether there's a problem to solve": a need held open is a hedged need.
@@ -137,6 +158,7 @@ CRITERION_CUES: dict[str, re.Pattern[str]] = {
                             r"\bi make|\bi buy|responsib|in charge|\bowner\b", re.I),
     # Problem vocabulary, not phrases: what people say when something costs them time, money or nerves.
     "need": re.compile(r"problem|issue|pain|hurt|headache|struggl|fed up|annoy|frustrat|tedious|mess|chaos|"
+                       r"disaster|nightmare|nobody can|no one can|can't find|"
                        r"manual|by hand|hours|forever|slow|delay|\blate\b|behind|backlog|broken|waste|los[ets]|losing|"
                        r"miss|forget|forgot|drop|slip|fall through|mistake|error|wrong|complain|can't keep|hard to|"
                        r"no way to|visibility|bottleneck|solve|fix|ramp|churn|need|can't|cannot|takes|too (?:much|many|"
@@ -249,9 +271,15 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "absent", "budget: the cited number is a headcount, not money"
         if "budget_amount" in rules and budget_amount(quote) is None:
             return _lowered(name, quote, "budget: no amount in the cited line")
+        if "status_words" in rules and _BUDGET_HEDGE.search(quote):
+            return "hedged", "budget: the amount is a guess or not agreed yet"
     if name == "timeline":
         if "lookalike" in rules and _RENEWAL.search(quote) and not _BUY_BY.search(quote):
             return "absent", "timeline: the cited date is a renewal, not a buying window"
+        if "status_words" in rules and _NO_TIMELINE.search(quote):
+            return "negated", "timeline: the prospect says there is no window"
+        if "lookalike" in rules and _PAST_EVENT.search(quote) and not _FUTURE.search(quote):
+            return "absent", "timeline: the cited date is past, not a buying window"
         if "timeline_window" in rules and not timeline_explicit(quote):
             return _lowered(name, quote, "timeline: no explicit window in the cited line")
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
@@ -323,7 +351,8 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
 # says when or how many, not what hurts.
 _NEED_OBJECT = re.compile(
     r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
-    r"licen[cs]es?|users?))\b[^.,;!?]*",
+    r"licen[cs]es?|users?)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|integrate|work))\b"
+    r"[^.,;!?]*",
     re.IGNORECASE,
 )
 # Faults in a product the caller already uses: what a support ticket says.
