@@ -38,8 +38,13 @@ DEVELOPMENT_NOTE = (
     "delegated statuses, support calls, booked next steps, phone numbers, role cues) were written while reading the "
     "real model's answers on the first 57 dev cases of seed 2, never from test cases. Round 2's test figures come "
     "from one re-read of the same 200 test cases (`--reread`): each question round 1 had asked was answered from "
-    "its stored answer (same request, temperature 0, same seed), only new questions went to the model. The rule "
-    "ablation below re-uses the same answers."
+    "its stored answer (same request, temperature 0, same seed), only new questions went to the model. Round 3 "
+    "(2026-11-30): the changes (delegation to a named person or a department, authority without the prospect in "
+    "the line, e-mail domains are not companies, vendors named in a usage / renewal / comparison frame, qualifying "
+    "questions as a rep cue, budget guesses, past dates, 'not this year') were written while reading the real "
+    "model's answers on the first dev cases of a fresh seed (3), and checked against 120 sentences written for a "
+    "unit test (tests/unit/test_bant_rule_sentences.py), never from test cases; round 3's test figures come from "
+    "one more re-read of the same 200 test cases. The rule ablation below re-uses the same answers."
 )
 
 

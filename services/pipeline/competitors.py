@@ -128,11 +128,16 @@ def said_in_frame(name: str, prospect: Sequence[Utterance]) -> bool:
     return any(pattern.search(u.text) for u in prospect)
 
 
+# spaCy's small model tags a software brand PERSON, LOCATION or GPE as often as ORG: any proper-name entity
+# counts as "a name" (the caller drops the call's own people and parties).
+_NAME_TYPES = ("ORG", "PRODUCT", "PERSON", "GPE", "LOC", "LOCATION", "FAC", "NORP", "WORK_OF_ART")
+
+
 def is_named_organisation(name: str, entities: Sequence[Entity], tracked: Sequence[str]) -> bool:
     key = squash(name)
     if not key:
         return False
-    names = [squash(e.text) for e in entities if e.type in ("ORG", "PRODUCT")] + [squash(t) for t in tracked]
+    names = [squash(e.text) for e in entities if e.type in _NAME_TYPES] + [squash(t) for t in tracked]
     return any(n and (key == n or (len(n) > 3 and (n in key or key in n))) for n in names)
 
 

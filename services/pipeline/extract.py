@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -521,6 +522,27 @@ def _without_emails(utts: Sequence[Utterance]) -> list[Utterance]:
     return out
 
 
+_THIRD_PARTY = re.compile(
+    r"\b(?:my|our|the) (?:\w+ )?(?:manager|boss|director|vp|cfo|ceo|cto|coo|head|lead|colleague|assistant|partner|"
+    r"owner|founder|admin|analyst|engineer|rep|team)\s*,?\s*$|\b(?:talk|speak|check|ask|loop in|run it by|cc|copy|"
+    r"email|call|with|to|for|from) $",
+    re.IGNORECASE,
+)
+
+
+def _third_party(name: str, prospect_utts: Sequence[Utterance]) -> bool:
+    """Every time the prospect says `name`, it follows a role or a verb that points at someone else ("my director
+    Sean Duarte", "ask Priya")."""
+    first = name.split()[0]
+    seen = False
+    for utt in prospect_utts:
+        for match in re.finditer(rf"\b{re.escape(first)}\b", utt.text):
+            seen = True
+            if not _THIRD_PARTY.search(utt.text[: match.start()]):
+                return False
+    return seen
+
+
 def _ground_contact(
     facts: FactsAnswer,
     utts: Sequence[Utterance],
@@ -562,9 +584,14 @@ def _ground_contact(
             fields[key] = None
             continue
         fields[key] = value
+    # The prospect's name as either side said it ("this is Dana Reyes", "Hi, is this Dana Reyes?").
+    said = [n for n in prospect_names_said(utts, roles) if not any(grounding.same_name(n, r) for r in rep_names)]
+    if fields.get("name") and not any(grounding.same_name(fields["name"], n) for n in said) \
+            and _third_party(fields["name"], prospect_utts):
+        # "my manager Priya", "talk to Sean in finance": someone the prospect speaks of, not the prospect.
+        review.note(f"contact name {fields['name']!r} is someone the prospect talks about, dropped")
+        fields["name"] = None
     if fields.get("name") is None or " " not in (fields.get("name") or ""):
-        # The prospect's name as either side said it ("this is Dana Reyes", "Hi, is this Dana Reyes?").
-        said = [n for n in prospect_names_said(utts, roles) if not any(grounding.same_name(n, r) for r in rep_names)]
         current = fields.get("name")
         better = next((n for n in said if current is None or grounding.same_name(current, n)), None)
         if better is not None and better != current:
@@ -584,11 +611,12 @@ def _competitors(
     utts: Sequence[Utterance],
     prospect_utts: Sequence[Utterance],
     contact: Contact,
-    rep_companies: set[str],
+    rep_identity: tuple[set[str], set[str]],
     context: CallContext,
     entities: Sequence[Entity],
     review: _Review,
 ) -> tuple[str, ...]:
+    rep_names, rep_companies = rep_identity
     parties = [*rep_companies, context.own_company or "", *context.products, contact.company or ""]
     named: list[str] = []
     for comp in dict.fromkeys(filter(None, (_clean(c) for c in facts.competitors))):
@@ -602,11 +630,12 @@ def _competitors(
             # or product the NER found, one the team tracks, or said as a name (capitalised inside a sentence:
             # spaCy's small model misses most software brands).
             review.note(f"competitor {comp!r} is not a named organisation, dropped")
-        elif contact.name and grounding.same_name(comp, contact.name):
-            review.note(f"competitor {comp!r} is the contact's name, dropped")
+        elif any(grounding.same_name(comp, person) for person in (contact.name, *rep_names) if person):
+            # Needed since any proper-name entity counts as a name: the NER tags brands PERSON too.
+            review.note(f"competitor {comp!r} is a person on the call, dropped")
         else:
             named.append(comp)
-    people = [n for n in (contact.name, *context.contacts) if n]
+    people = [n for n in (contact.name, *rep_names, *context.contacts) if n]
     framed = [n for n in framed_mentions(prospect_utts, entities)
               if not any(grounding.same_name(n, p) or n.lower() in p.lower().split() for p in people)]
     detected = (tracked_mentions(context.competitors, prospect_utts) + used_organisations(entities, prospect_utts)
@@ -715,7 +744,8 @@ def finalize(
 
     rep_names, rep_companies = rep_identity(utts, reading.rep)
     contact = _ground_contact(reading.facts, utts, prospect_utts, roles, rep_names, rep_companies, context, review)
-    competitors = _competitors(reading.facts, utts, prospect_utts, contact, rep_companies, context, entities, review)
+    competitors = _competitors(reading.facts, utts, prospect_utts, contact, (rep_names, rep_companies), context,
+                               entities, review)
     next_step = _clean(reading.facts.next_step)
     score = _score(statuses, _booked(utts, roles, next_step, active))
 

@@ -359,6 +359,17 @@ def test_company_read_off_an_email_domain_is_not_a_company_said(settings: Settin
     assert lead.contact.company is None
 
 
+def test_someone_the_prospect_talks_about_is_not_the_contact(settings: Settings) -> None:
+    utts = [
+        utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
+        utt(1, "B", "Hi Sarah, yes, I saw your email."),
+        utt(2, "A", "Who else would be involved?"),
+        utt(3, "B", "I'd loop in my director Owen Malley before we buy anything."),
+    ]
+    chat = FakeChat(facts={**CORRECT["facts"], "name": "Owen Malley", "company": None})
+    assert extract_lead(utts, chat, settings).contact.name is None
+
+
 def test_phone_email_and_title_come_from_the_prospects_words(settings: Settings) -> None:
     lead = extract_lead(sales_call(), FakeChat(), settings)
     assert lead.contact.phone == "415-555-0192"
@@ -423,6 +434,19 @@ def test_model_competitor_kept_when_asr_wrote_it_in_lower_case(settings: Setting
     call = sales_call() + [utt(30, "SPEAKER_01", "How would you compare to pipe drive, though?")]
     chat = FakeChat(facts={**CORRECT["facts"], "competitors": ["Pipe Drive", "Gong"]})
     assert "Pipe Drive" in extract_lead(call, chat, settings).competitors
+
+
+def test_a_brand_the_ner_tags_as_a_person_is_a_name_but_the_reps_own_name_is_not(settings: Settings) -> None:
+    from services.pipeline.types import Entity
+
+    call = sales_call() + [utt(30, "SPEAKER_01", "Kixie was cheaper, Sarah, but it kept dropping calls.")]
+    # spaCy's small model tags most software brands PERSON: what it would say here.
+    entities = [Entity(type="PERSON", text="Kixie", utterance_id="x30", start=30.0, end=30.9, char_start=0, char_end=5),
+                Entity(type="PERSON", text="Sarah", utterance_id="x30", start=30.0, end=30.9, char_start=18,
+                       char_end=23)]
+    chat = FakeChat(facts={**CORRECT["facts"], "competitors": ["Kixie", "Sarah"]})
+    competitors = extract_lead(call, chat, settings, entities=entities).competitors
+    assert "Kixie" in competitors and "Sarah" not in competitors  # Sarah Chen is the rep
 
 
 def test_own_company_is_never_a_competitor_nor_the_contact_company(settings: Settings) -> None:
