@@ -38,7 +38,7 @@ TIER_ORDER: dict[LeadScore, int] = {"cold": 0, "warm": 1, "hot": 2}
 # (one_line, "one line serves two criteria only if it has words of both", was deleted: it changed nothing on 57
 # dev cases of seed 2 nor on 16 of seed 1, and each criterion's own word check already catches a borrowed line.)
 RULES = ("budget_amount", "timeline_window", "authority_words", "need_words", "lookalike", "status_words",
-         "support_call", "booked_step")
+         "support_call", "booked_step", "timeline_intent")
 
 _NEGATION = r"(?:not|n't|never|no|without)"
 
@@ -107,6 +107,22 @@ _NO_TIMELINE = re.compile(
     r"on hold|parked|not on the roadmap|(?:not|isn't|is not) scheduled)\b",
     re.IGNORECASE,
 )
+# Money that is not the prospect's to spend on this: revenue, deal sizes, another vendor's quote.
+_OTHER_MONEY = re.compile(
+    r"\b(?:revenue|deal size|deals?|sales|arr|turnover|salar\w*|quoted|quote|charg\w*|wanted|asked for|asking|"
+    r"priced|makes?|earns?|close|closed|bill\w*)\b",
+    re.IGNORECASE,
+)
+# A buying window says what will happen by then: buying, deciding, starting, going live (a bare "Q4 is always
+# crazy" or "our board meets next month" is a date, not a window).
+_TIMELINE_INTENT = re.compile(
+    r"\b(?:want\w*|need\w*|have to|has to|must|should|like to|'d like|will|'ll|going to|gonna|plan\w*|aim\w*|"
+    r"goal|target\w*|expect\w*|looking to|deadline|by|before|no later|until|in place|live|up and running|"
+    r"roll\w* (?:it )?out|rollout|launch\w*|start\w*|switch\w*|mov(?:e|ing)|buy\w*|purchas\w*|sign\w*|decid\w*|"
+    r"decision|pick\w*|choos\w*|implement\w*|onboard\w*|trained|using|on it|happen|done|ready|kick\w* off|"
+    r"begin\w*|replac\w*|migrat\w*|ship)\b",
+    re.IGNORECASE,
+)
 # A date in the past is history, not a buying window ("we bought the current system in March 2021").
 _PAST_EVENT = re.compile(r"\b(?:bought|purchased|implemented|installed|went live|rolled out|switched|signed|"
                          r"started using|moved)\b", re.IGNORECASE)
@@ -134,7 +150,8 @@ _HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|lo
 _NO_NEED = re.compile(
     r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
     r"issue|complaint)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
-    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s| is| are)? "
+    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|not (?:a|really a) (?:big|huge|real|"
+    r"major) (?:problem|issue|deal)|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s| is| are)? "
     r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on))\b",
     re.IGNORECASE,
 )
@@ -153,9 +170,12 @@ _HEDGE = re.compile(
 CRITERION_CUES: dict[str, re.Pattern[str]] = {
     "budget": re.compile(r"budget|\$|dollar|thousand|grand|\b\d+k\b|million|spend|cost|price|afford|allocat|fund|"
                          r"money|set aside|earmark", re.I),
-    "authority": re.compile(r"decid|decision|sign|approv|my call|call is mine|\bi own\b|\bi'm the one|final|"
+    "authority": re.compile(r"decid|decision|sign|approv|my call|call is mine|\bi own\b|final|"
+                            r"\bi'm the one (?:who )?(?:decid|sign|approv|pick|choos|make|buy|call)|"
                             r"last word|up to me|\bmine\b|\bi choose|\bi pick|picking|my choice|my job|\bmy say|"
-                            r"\bi make|\bi buy|responsib|in charge|\bowner\b", re.I),
+                            r"\bi make|\bi buy|responsible for (?:the )?(?:decision|purchas|buying|choosing|picking|"
+                            r"vendor|tool|software)|in charge of (?:the )?(?:decision|purchas|buying|budget)|"
+                            r"\bowner\b", re.I),
     # Problem vocabulary, not phrases: what people say when something costs them time, money or nerves.
     "need": re.compile(r"problem|issue|pain|hurt|headache|struggl|fed up|annoy|frustrat|tedious|mess|chaos|"
                        r"disaster|nightmare|nobody can|no one can|can't find|"
@@ -269,6 +289,8 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
         if "lookalike" in rules and _HEADCOUNT.search(quote) and not re.search(r"[$]|dollar|grand|bucks|budget",
                                                                             quote, re.I):
             return "absent", "budget: the cited number is a headcount, not money"
+        if "lookalike" in rules and _OTHER_MONEY.search(quote) and not _FOR_NOW.search(quote):
+            return "absent", "budget: the cited amount is revenue, a price or a quote, not money to spend"
         if "budget_amount" in rules and budget_amount(quote) is None:
             return _lowered(name, quote, "budget: no amount in the cited line")
         if "status_words" in rules and _BUDGET_HEDGE.search(quote):
@@ -278,10 +300,13 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "absent", "timeline: the cited date is a renewal, not a buying window"
         if "status_words" in rules and _NO_TIMELINE.search(quote):
             return "negated", "timeline: the prospect says there is no window"
-        if "lookalike" in rules and _PAST_EVENT.search(quote) and not _FUTURE.search(quote):
+        if "lookalike" in rules and (_PAST_EVENT.search(quote) or _PAST_PURCHASE.search(quote)) \
+                and not _FUTURE.search(quote):
             return "absent", "timeline: the cited date is past, not a buying window"
         if "timeline_window" in rules and not timeline_explicit(quote):
             return _lowered(name, quote, "timeline: no explicit window in the cited line")
+        if "timeline_intent" in rules and not _TIMELINE_INTENT.search(quote):
+            return "absent", "timeline: the cited date is not tied to buying or starting"
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
         if _CANNOT_DECIDE.search(quote):
             return "negated", "authority: the prospect says they cannot decide"
@@ -351,7 +376,8 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
 # says when or how many, not what hurts.
 _NEED_OBJECT = re.compile(
     r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
-    r"licen[cs]es?|users?)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|integrate|work))\b"
+    r"licen[cs]es?|users?)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|integrate|work|be careful)|"
+    r"(?:a|an|the|some|more) (?:quote|proposal|demo|price|pricing|info\w*|details|contract|invoice))\b"
     r"[^.,;!?]*",
     re.IGNORECASE,
 )
