@@ -98,7 +98,7 @@ _BUDGET_HEDGE = re.compile(
     r"\b(?:maybe|might|could|possibly|probably|perhaps|guess|not sure|unsure|hard to say|no idea|hopefully|"
     r"(?:hasn't|hasn't yet|haven't|has not|have not|isn't|is not|not yet|not) (?:been )?(?:agreed|approved|signed off|"
     r"confirmed|final\w*)|pending|if (?:things|we|finance|it|the)|work(?:ing)? (?:it )?out|figur\w* out|request|"
-    r"stretch|tight|too (?:much|expensive|steep))\b",
+    r"stretch|tight|too (?:much|expensive|steep)|hop\w*|no promises)\b",
     re.IGNORECASE,
 )
 # No window at all: "not this year", "it's on hold", "no date yet".
@@ -110,7 +110,8 @@ _NO_TIMELINE = re.compile(
 # Money that is not the prospect's to spend on this: revenue, deal sizes, another vendor's quote.
 _OTHER_MONEY = re.compile(
     r"\b(?:revenue|deal size|deals?|sales|arr|turnover|salar\w*|quoted|quote|charg\w*|wanted|asked for|asking|"
-    r"priced|makes?|earns?|close|closed|bill\w*)\b",
+    r"priced|makes?|earns?|close|closed|bill\w*|(?:other|old|previous|current|existing) (?:tool|vendor|system|provider|"
+    r"platform|one))\b",
     re.IGNORECASE,
 )
 # A buying window says what will happen by then: buying, deciding, starting, going live (a bare "Q4 is always
@@ -123,11 +124,20 @@ _TIMELINE_INTENT = re.compile(
     r"begin\w*|replac\w*|migrat\w*|ship)\b",
     re.IGNORECASE,
 )
+# Money set aside, but for something else ("our marketing budget is 80k, a different pot").
+_NOT_THIS_MONEY = re.compile(
+    r"\b(?:different|another|separate|other) (?:pot|budget|line|bucket)|not for this|(?:marketing|hiring|travel|"
+    r"hardware|payroll|events?|advertising) budget\b",
+    re.IGNORECASE,
+)
 # A date in the past is history, not a buying window ("we bought the current system in March 2021").
 _PAST_EVENT = re.compile(r"\b(?:bought|purchased|implemented|installed|went live|rolled out|switched|signed|"
-                         r"started using|moved)\b", re.IGNORECASE)
+                         r"started (?:using|here|at|with|in)|moved|joined|hired|founded|got|had|was|were)\b",
+                         re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:want|wants|need|needs|plan\w*|aim\w*|goal|hope|would like|'d like|will|'ll|going to|"
-                     r"by|before|deadline|next|target\w*)\b", re.IGNORECASE)
+                     r"by|before|deadline|next|target\w*|(?:go|be|get|going) live|launch|ready|up and running|in place|"
+                     r"hop\w*)\b",
+                     re.IGNORECASE)
 _RENEWAL = re.compile(r"\b(?:renew\w*|expir\w*|contract (?:ends|runs|is up)|comes up for)\b", re.IGNORECASE)
 # A renewal date is a buying window only when the prospect ties a purchase or switch to it.
 _BUY_BY = re.compile(
@@ -145,11 +155,12 @@ _FOR_NOW = re.compile(
     r"(?:on|for)|up to|cap|ceiling|have about|have around|have roughly)\b",
     re.IGNORECASE,
 )
-_HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|locations|stores|customers)\b",
+_HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|locations|stores|customers|calls|minutes|"
+                        r"hours|tickets|emails|leads|meetings|messages)\b",
                         re.IGNORECASE)
 _NO_NEED = re.compile(
     r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
-    r"issue|complaint)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
+    r"issue|complaint|pain)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
     r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|not (?:a|really a) (?:big|huge|real|"
     r"major) (?:problem|issue|deal)|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s| is| are)? "
     r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on))\b",
@@ -289,6 +300,10 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
         if "lookalike" in rules and _HEADCOUNT.search(quote) and not re.search(r"[$]|dollar|grand|bucks|budget",
                                                                             quote, re.I):
             return "absent", "budget: the cited number is a headcount, not money"
+        if "lookalike" in rules and _NOT_THIS_MONEY.search(quote):
+            return "absent", "budget: the cited money is set aside for something else"
+        if "status_words" in rules and quote.rstrip().endswith("?"):
+            return "absent", "budget: the prospect asks about money, they do not say what they have"
         if "lookalike" in rules and _OTHER_MONEY.search(quote) and not _FOR_NOW.search(quote):
             return "absent", "budget: the cited amount is revenue, a price or a quote, not money to spend"
         if "budget_amount" in rules and budget_amount(quote) is None:
@@ -377,7 +392,7 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
 _NEED_OBJECT = re.compile(
     r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
     r"licen[cs]es?|users?)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|integrate|work|be careful)|"
-    r"(?:a|an|the|some|more) (?:quote|proposal|demo|price|pricing|info\w*|details|contract|invoice))\b"
+    r"(?:(?:a|an|the|some|more) )?(?:quote|proposal|demo|price|pricing|info\w*|details|contract|invoice))\b"
     r"[^.,;!?]*",
     re.IGNORECASE,
 )
