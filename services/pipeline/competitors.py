@@ -69,7 +69,7 @@ def passing_mentions(entities: Sequence[Entity], prospect: Sequence[Utterance]) 
 # different from Chorus?"). spaCy's small model tags few software brands, so the frame decides, not the NER.
 _NAME = r"(?P<name>[A-Z][\w.&'-]*[\w&](?: [A-Z][\w.&'-]*[\w&]){0,2})"
 _CUE_BEFORE_NAME = (
-    r"\b(?i:use|uses|using|used|run on|runs on|running on|we're on|we are on|currently on|(?:switch|mov|migrat)\w* "
+    r"\b(?i:use|uses|using|used|runs? (?:\w+ )?on|running (?:\w+ )?on|we're on|we are on|currently on|(?:switch|mov|migrat)\w* "
     r"(?:from|off|away from|to)|replac\w*|trial(?:l)?ed|trial(?:l)?ing|a trial (?:of|with)|piloted|piloting|"
     r"a pilot (?:of|with)|tried|tested|evaluat\w*|looking at|talking to|talked to|speaking (?:to|with)|"
     r"spoke (?:to|with)|considering|(?:a )?demo (?:with|from|of)|quote from|proposal from|compar\w* (?:to|with)|"

@@ -543,6 +543,15 @@ def _third_party(name: str, prospect_utts: Sequence[Utterance]) -> bool:
     return seen
 
 
+def _vendor_not_employer(company: str, utts: Sequence[Utterance], prospect_utts: Sequence[Utterance],
+                         roles: dict[str, Role]) -> bool:
+    """The prospect names `company` as a tool ("we run on Gong") and never as who they are with."""
+    said = prospect_company_said(utts, roles)
+    if said and grounding.same_name(company, said):
+        return False
+    return any(grounding.same_name(company, vendor) for vendor in framed_mentions(prospect_utts))
+
+
 def _ground_contact(
     facts: FactsAnswer,
     utts: Sequence[Utterance],
@@ -581,6 +590,10 @@ def _ground_contact(
             continue
         if key == "company" and any(grounding.same_name(value, c) for c in own):
             review.note(f"contact company {value!r} is the rep's company, dropped")
+            fields[key] = None
+            continue
+        if key == "company" and _vendor_not_employer(value, utts, prospect_utts, roles):
+            review.note(f"contact company {value!r} is a tool the prospect uses or weighs, dropped")
             fields[key] = None
             continue
         fields[key] = value

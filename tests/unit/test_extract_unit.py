@@ -359,6 +359,18 @@ def test_company_read_off_an_email_domain_is_not_a_company_said(settings: Settin
     assert lead.contact.company is None
 
 
+def test_a_tool_the_prospect_uses_is_not_their_company(settings: Settings) -> None:
+    utts = [
+        utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
+        utt(1, "B", "Hi Sarah, Dana speaking."),
+        utt(2, "A", "What do you use today?"),
+        utt(3, "B", "We run everything on Zendesk at the moment."),
+    ]
+    chat = FakeChat(facts={**CORRECT["facts"], "name": "Dana", "company": "Zendesk", "competitors": ["Zendesk"]})
+    lead = extract_lead(utts, chat, settings)
+    assert lead.contact.company is None and "Zendesk" in lead.competitors
+
+
 def test_someone_the_prospect_talks_about_is_not_the_contact(settings: Settings) -> None:
     utts = [
         utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
