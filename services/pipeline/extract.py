@@ -663,18 +663,6 @@ def _score(statuses: dict[str, CriterionStatus], booked: bool) -> LeadScore:
     return bant_rules.tier(len(confirmed), strong_intent=strong)
 
 
-def _booked(utts: Sequence[Utterance], roles: dict[str, Role], next_step: str | None, rules: frozenset[str]) -> bool:
-    """A next step the prospect took up in the call (bant_rules.accepted_step); without the booked_step rule,
-    the model's next step naming a demo or meeting."""
-    if "booked_step" not in rules:
-        return bant_rules.committed_next_step(next_step)
-    exchanges: list[tuple[str, str]] = []
-    for i, u in enumerate(utts):
-        if roles.get(u.speaker) == "rep" and i + 1 < len(utts) and roles.get(utts[i + 1].speaker) != "rep":
-            exchanges.append((u.text, utts[i + 1].text))
-    return bant_rules.accepted_step(exchanges, [u.text for u in utts if roles.get(u.speaker) != "rep"])
-
-
 def _model_lead(reading: ModelReading) -> Lead:
     """The model's answers taken at face value: every cited line kept, every status believed."""
     items: dict[str, BantItem] = {}
@@ -760,7 +748,7 @@ def finalize(
     competitors = _competitors(reading.facts, utts, prospect_utts, contact, (rep_names, rep_companies), context,
                                entities, review)
     next_step = _clean(reading.facts.next_step)
-    score = _score(statuses, _booked(utts, roles, next_step, active))
+    score = _score(statuses, bant_rules.committed_next_step(next_step))
 
     confidence = round(min(1.0, max(0.0, CONFIDENCE_START - review.penalty)), 3)
     threshold = settings.lead.review_threshold

@@ -180,15 +180,16 @@ def test_hot_call_via_cli_with_no_network(hot_via_cli):
 
 # Measured 2026-11-29 with the narrow-question extraction (these fixtures were the old rules' tuning set; the
 # held-out figure is benchmarks/results/2026-11-30-cpu2-leads-test-round3.md): on warm_redwood the model gives the
-# company as "Redwood" (said: "Redwood Software") and the lead comes out hot. cold_summit ("we're just researching
-# options for next year" was confirmed as a timeline) passes since 2026-11-30 (a window needs a buying intent).
+# company as "Redwood" (said: "Redwood Software") and the lead comes out hot; on cold_summit "we're just
+# researching options for next year" is confirmed as a timeline (the tier stays cold). The rule that fixed it on
+# 2026-11-30 (a window needs a buying verb) cost 1.5 pt of tier on the test families and was deleted.
 _NEW_EXTRACTION_MISS = pytest.mark.xfail(strict=False, reason="narrow-question extraction misses on this "
                                          "fixture, measured 2026-11-29 (see comment above)")
 
 
 @pytest.mark.parametrize("name", [
     pytest.param("warm_redwood", marks=_NEW_EXTRACTION_MISS),
-    "cold_summit",
+    pytest.param("cold_summit", marks=_NEW_EXTRACTION_MISS),
 ])
 def test_warm_and_cold_calls(name, in_process_results):
     result, attempts = in_process_results(name)

@@ -257,30 +257,25 @@ def test_a_budget_line_judged_a_need_is_not_a_need(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize(
-    ("statuses", "reply", "expected"),
+    ("statuses", "next_step", "expected"),
     [
         ({"budget": "stated", "authority": "stated", "need": "stated"}, None, "hot"),
         ({"budget": "stated", "need": "stated"}, None, "warm"),
         ({"need": "stated", "authority": "delegated"}, None, "warm"),
-        ({"need": "stated"}, "Thursday works, let's do it.", "warm"),  # the rep's demo, accepted: booked
-        ({"need": "stated"}, "Not right now, send me some material.", "cold"),  # put off: not booked
-        ({"need": "stated"}, None, "cold"),  # the rep announcing a demo nobody took up
-        ({"budget": "stated", "timeline": "hedged"}, None, "cold"),
+        ({"need": "stated"}, "demo on Thursday", "warm"),  # a committed next step: strong intent
+        ({"need": "stated"}, "send some material", "cold"),  # not a committed step
+        ({"need": "stated"}, None, "cold"),
+        ({"budget": "stated", "timeline": "hedged"}, "demo on Thursday", "cold"),  # no confirmed need
     ],
 )
-def test_tier_rules(settings: Settings, statuses: dict[str, str], reply: str | None, expected: str) -> None:
+def test_tier_rules(settings: Settings, statuses: dict[str, str], next_step: str | None, expected: str) -> None:
     lines = {"budget": "u8", "authority": "u10", "need": "u4", "timeline": "u12"}
     replies: dict[str, Any] = {
         name: ans(name, lines[name] if name in statuses else "none", statuses.get(name, "absent"))
         for name in bant_rules.CRITERIA
     }
-    replies["facts"] = {**CORRECT["facts"], "next_step": "demo on Thursday"}
-    call = sales_call()
-    if reply is not None:
-        last = call[-1]
-        call.append(last.model_copy(update={"id": "u99", "speaker": "SPEAKER_01", "text": reply,
-                                            "start": last.end + 0.5, "end": last.end + 2.0}))
-    assert extract_lead(call, FakeChat(replies), settings).score == expected
+    replies["facts"] = {**CORRECT["facts"], "next_step": next_step}
+    assert extract_lead(sales_call(), FakeChat(replies), settings).score == expected
 
 
 def test_model_alone_lead_believes_every_answer(settings: Settings) -> None:
