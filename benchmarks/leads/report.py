@@ -41,10 +41,15 @@ DEVELOPMENT_NOTE = (
     "its stored answer (same request, temperature 0, same seed), only new questions went to the model. Round 3 "
     "(2026-11-30): the changes (delegation to a named person or a department, authority without the prospect in "
     "the line, e-mail domains are not companies, vendors named in a usage / renewal / comparison frame, qualifying "
-    "questions as a rep cue, budget guesses, past dates, 'not this year') were written while reading the real "
-    "model's answers on the first dev cases of a fresh seed (3), and checked against 120 sentences written for a "
-    "unit test (tests/unit/test_bant_rule_sentences.py), never from test cases; round 3's test figures come from "
-    "one more re-read of the same 200 test cases. The rule ablation below re-uses the same answers."
+    "questions as a rep cue, budget guesses, past dates, 'not this year', money that is not for this) were written "
+    "while reading the real model's answers on the first 40 dev cases of a fresh seed (3), and against 199 "
+    "sentences written for a unit test (tests/unit/test_bant_rule_sentences.py), never from test cases. The test "
+    "split was re-read three times in round 3, each time answering from the stored answers (0 new questions): "
+    "after the first changes (tier 88.5 %), after the rest (87.0 %), and after two rules (booked_step, "
+    "timeline_intent) were deleted because the rule ablation on test showed they cost accuracy there, as issue 7 "
+    "asks ('delete rules that do not earn their keep there'). That deletion is a choice made with test data: it "
+    "is worth +2.5 pt of tier here, so this figure is that much less independent than round 2's. The rule "
+    "ablation below re-uses the same answers."
 )
 
 
