@@ -73,11 +73,14 @@ _TITLE = re.compile(
 )
 
 
+# Introductions come early: later "we're with X" / "I work with X" talk about a vendor or a partner.
+INTRO_LINES = 4
+
+
 def prospect_company_said(utterances: Sequence[Utterance], roles: dict[str, Role]) -> str | None:
-    """The company the prospect says they are with ("I'm with Riverstone Homes", "Hannah here from Pinecrest")."""
-    for utt in utterances:
-        if roles.get(utt.speaker) == "rep":
-            continue
+    """The company the prospect says they are with ("I'm with Riverstone Homes", "Hannah here from Pinecrest"),
+    in the prospect's first INTRO_LINES lines."""
+    for utt in [u for u in utterances if roles.get(u.speaker) != "rep"][:INTRO_LINES]:
         match = _SELF_COMPANY.search(utt.text)
         if match:
             return re.split(r"[.,;!?](?:\s|$)", match.group("company"))[0].strip()

@@ -366,6 +366,23 @@ def test_a_tool_the_prospect_uses_is_not_their_company(settings: Settings) -> No
     assert lead.contact.company is None and "Zendesk" in lead.competitors
 
 
+def test_a_company_named_only_late_in_the_call_is_not_whom_the_prospect_is_with(settings: Settings) -> None:
+    utts = [
+        utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
+        utt(1, "B", "Hi Sarah, Dana speaking."),
+        utt(2, "A", "What's going on with your calls?"),
+        utt(3, "B", "Nobody logs them, it's a mess."),
+        utt(4, "A", "Got it."),
+        utt(5, "B", "And the notes are always late."),
+        utt(6, "A", "Who handles support for you?"),
+        utt(7, "B", "Sure."),
+        utt(8, "A", "Okay."),
+        utt(9, "B", "For ticketing we're with Helpwise, and that works."),
+    ]
+    chat = FakeChat(facts={**CORRECT["facts"], "name": "Dana", "company": "Helpwise", "competitors": []})
+    assert extract_lead(utts, chat, settings).contact.company is None
+
+
 def test_someone_the_prospect_talks_about_is_not_the_contact(settings: Settings) -> None:
     utts = [
         utt(0, "A", "Hi, this is Sarah Chen with Brightline Analytics."),
