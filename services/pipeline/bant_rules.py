@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from services.pipeline import spoken
-from services.pipeline.patterns import find_patterns
+from services.pipeline.patterns import blank_patterns, find_patterns
 from services.pipeline.types import CriterionStatus, LeadScore
 
 CRITERIA = ("budget", "authority", "need", "timeline")
@@ -231,9 +231,7 @@ def timeline_phrase(text: str) -> str | None:
 
 def without_phone_numbers(text: str) -> str:
     """`text` with read-out phone numbers blanked: "Sure, 497 555 2983" is digits, not money."""
-    for hit in sorted((h for h in find_patterns(text) if h.type == "PHONE"), key=lambda h: -h.start):
-        text = text[: hit.start] + " " + text[hit.end :]
-    return text
+    return blank_patterns(text, "PHONE")
 
 
 def budget_amount(text: str) -> str | None:

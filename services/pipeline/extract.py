@@ -68,7 +68,7 @@ from services.pipeline.names import (
     prospect_names_said,
     prospect_title_said,
 )
-from services.pipeline.patterns import find_patterns
+from services.pipeline.patterns import blank_patterns, find_patterns
 from services.pipeline.roles import guess_roles, preset_roles, rep_identity
 from services.pipeline.types import (
     Bant,
@@ -516,9 +516,7 @@ def _without_emails(utts: Sequence[Utterance]) -> list[Utterance]:
     """The utterances with every written or spoken e-mail address cut out of their text."""
     out: list[Utterance] = []
     for utt in utts:
-        text = utt.text
-        for hit in sorted((h for h in find_patterns(text) if h.type == "EMAIL"), key=lambda h: -h.start):
-            text = text[: hit.start] + " " + text[hit.end :]
+        text = blank_patterns(utt.text, "EMAIL")
         out.append(utt if text == utt.text else utt.model_copy(update={"text": text}))
     return out
 

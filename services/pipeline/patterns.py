@@ -165,3 +165,11 @@ def _drop_contained(hits: list[PatternHit]) -> list[PatternHit]:
             continue
         kept.append(hit)
     return kept
+
+
+def blank_patterns(text: str, kind: str) -> str:
+    """`text` with every hit of one type (say "PHONE" or "EMAIL") replaced by a space: what is left for word
+    rules that must not read digits or addresses as something else."""
+    for hit in sorted((h for h in find_patterns(text) if h.type == kind), key=lambda h: -h.start):
+        text = text[: hit.start] + " " + text[hit.end :]
+    return text
