@@ -63,7 +63,7 @@ from services.pipeline.lead_questions import (
     roles_question,
 )
 from services.pipeline.names import (
-    INTRO_LINES,
+    opening_lines,
     prospect_company_said,
     prospect_names_said,
     prospect_title_said,
@@ -542,18 +542,6 @@ def _third_party(name: str, prospect_utts: Sequence[Utterance]) -> bool:
     return seen
 
 
-def _opening(utts: Sequence[Utterance], roles: dict[str, Role]) -> list[Utterance]:
-    """Each side's first INTRO_LINES utterances: where a caller says who they are and whom they are with."""
-    counts: dict[str, int] = {}
-    out = []
-    for utt in utts:
-        side = roles.get(utt.speaker, "unknown")
-        counts[side] = counts.get(side, 0) + 1
-        if counts[side] <= INTRO_LINES:
-            out.append(utt)
-    return out
-
-
 def _vendor_not_employer(company: str, utts: Sequence[Utterance], prospect_utts: Sequence[Utterance],
                          roles: dict[str, Role]) -> bool:
     """The prospect names `company` as a tool ("we run on Gong") and never as who they are with."""
@@ -577,8 +565,8 @@ def _ground_contact(
     own = {c for c in [*rep_companies, context.own_company or ""] if c}
     # A company must be said as a name, not read off an e-mail domain ("f dot sorensen at brightwave dot co"):
     # domains are abbreviations, mail hosts or a parent's name as often as the company itself.
-    # ... and said where people say who they are: the opening lines (INTRO_LINES of the prospect's and the rep's).
-    said_utts = _without_emails(_opening(utts, roles))
+    # ... and said where people say who they are: the opening lines (names.opening_lines).
+    said_utts = _without_emails(opening_lines(utts, roles))
     checks = {
         "name": lambda v: grounding.phrase_grounded(v, utts),
         "company": lambda v: grounding.company_grounded(v, said_utts),

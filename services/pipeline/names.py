@@ -77,10 +77,23 @@ _TITLE = re.compile(
 INTRO_LINES = 4
 
 
+def opening_lines(utterances: Sequence[Utterance], roles: dict[str, Role]) -> list[Utterance]:
+    """The rep's first INTRO_LINES utterances and the other side's: where callers say who they are and whom they
+    are with."""
+    counts = {True: 0, False: 0}
+    out = []
+    for utt in utterances:
+        is_rep = roles.get(utt.speaker) == "rep"
+        counts[is_rep] += 1
+        if counts[is_rep] <= INTRO_LINES:
+            out.append(utt)
+    return out
+
+
 def prospect_company_said(utterances: Sequence[Utterance], roles: dict[str, Role]) -> str | None:
     """The company the prospect says they are with ("I'm with Riverstone Homes", "Hannah here from Pinecrest"),
-    in the prospect's first INTRO_LINES lines."""
-    for utt in [u for u in utterances if roles.get(u.speaker) != "rep"][:INTRO_LINES]:
+    in the prospect's opening lines."""
+    for utt in [u for u in opening_lines(utterances, roles) if roles.get(u.speaker) != "rep"]:
         match = _SELF_COMPANY.search(utt.text)
         if match:
             return re.split(r"[.,;!?](?:\s|$)", match.group("company"))[0].strip()
