@@ -77,12 +77,12 @@ _CUE_BEFORE_NAME = (
     r"(?:with|for)|signed with|went with|paying for|pay for|dropped|cancel\w*|left|is in|are in|lives? in|"
     r"works? in|everything (?:we do )?is in)\s+"
 )
-_NAME_AFTER_CUE = re.compile(_CUE_BEFORE_NAME + _NAME)
-_NAME_BEFORE_CUE = re.compile(
-    r"\b(?i:our|the|their|my)\s+" + _NAME + r"\s+(?i:licen[cs]es?|subscriptions?|contract|renewal|account|seats|plan|"
-    r"instance|setup|rollout|trial|pilot|demo)\b"
-    r"|" + _NAME.replace("?P<name>", "?P<name2>") + r"\s+(?i:does|did|offers|has) (?i:something|this|that|the same)\b"
-    r"|\b(?i:doesn't|does not|didn't) " + _NAME.replace("?P<name>", "?P<name3>") + r"\s+(?i:do|offer|have)\b"
+_NAME_FRAMES = (
+    re.compile(_CUE_BEFORE_NAME + _NAME),
+    re.compile(r"\b(?i:our|the|their|my)\s+" + _NAME + r"\s+(?i:licen[cs]es?|subscriptions?|contract|renewal|account|"
+               r"seats|plan|instance|setup|rollout|trial|pilot|demo)\b"),
+    re.compile(_NAME + r"\s+(?i:does|did|offers|has) (?i:something|this|that|the same)\b"),
+    re.compile(r"\b(?i:doesn't|does not|didn't) " + _NAME + r"\s+(?i:do|offer|have)\b"),
 )
 # "talking to Sarah from finance", "spoke with Raj on our team": a person, not a vendor.
 _PERSON_AFTER = re.compile(r"\s+(?:from|in|on|at|over in) (?:(?:our|the|my|their) )?(?:finance|legal|it|hr|"
@@ -104,10 +104,9 @@ def framed_mentions(prospect: Sequence[Utterance], entities: Sequence[Entity] = 
     not_names = {squash(e.text) for e in entities if e.type in ("DATE", "TIME")}
     found: list[str] = []
     for utt in prospect:
-        for pattern in (_NAME_AFTER_CUE, _NAME_BEFORE_CUE):
+        for pattern in _NAME_FRAMES:
             for match in pattern.finditer(utt.text):
-                name = next(g for g in (match.groupdict().get(k) for k in ("name", "name2", "name3")) if g)
-                name = name.strip(" .,'")
+                name = match.group("name").strip(" .,'")
                 if _PERSON_AFTER.match(utt.text, match.end()):
                     continue
                 key = squash(name)
