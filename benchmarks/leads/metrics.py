@@ -175,6 +175,7 @@ def field_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:
 
 def invented_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:
     per: dict[str, dict[str, Any]] = {f: {"invented": 0, "empty": 0} for f in FIELDS}
+    per["competitors"]["misheard"] = 0
     for case, lead in pairs:
         for f in SCALAR_FIELDS:
             if _truth_value(case, f) is None:
@@ -184,12 +185,12 @@ def invented_metrics(pairs: Sequence[Pair]) -> dict[str, Any]:
         unmatched = [p for p in lead.competitors if not any(competitor_match(t, p) for t in case.truth.competitors)]
         misheard = [p for p in unmatched if any(competitor_misheard(t, p) for t in case.truth.competitors)]
         per["competitors"]["invented"] += len(unmatched) - len(misheard)
-        per["competitors"]["misheard"] = per["competitors"].get("misheard", 0) + len(misheard)
+        per["competitors"]["misheard"] += len(misheard)
     for v in per.values():
         v["rate"] = _ratio(v["invented"], v["empty"])
     invented = sum(v["invented"] for v in per.values())
     empty = sum(v["empty"] for v in per.values())
-    misheard = per["competitors"].get("misheard", 0)
+    misheard = per["competitors"]["misheard"]
     return {"per_field": per, "overall": {"invented": invented, "empty": empty, "rate": _ratio(invented, empty),
                                           "misheard": misheard,
                                           "rate_with_misheard": _ratio(invented + misheard, empty)}}
