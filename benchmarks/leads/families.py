@@ -3,7 +3,8 @@
 A family is the unit of the dev/test split: a test case is built only from test families (and test names,
 see names.py), so rules or prompts tuned on dev wording cannot have seen the test wording. Within each group
 (criterion x status, or look-alike kind) families alternate dev, test, dev, ... in the order written here; that
-order is the recorded assignment (changing it changes the split, so do not reorder casually).
+order is the recorded assignment (changing it changes the split, so do not reorder casually). A second writer's
+families (families_dev2.py) are appended to dev only.
 
 Placeholders: {money} spoken amount, {when} timeline phrase as said, {problem} a prospect problem, {competitor},
 {month}, {n} a head or seat count, {title} a job title, {fault} a support fault, {product} the vendor's product.
@@ -371,7 +372,21 @@ FAMILIES: list[Family] = [
     ),
 ]
 
+
+
+def _second_writer() -> list[Family]:
+    """families_dev2.SECOND_WRITER as dev families, each said by its group's speaker."""
+    from benchmarks.leads.families_dev2 import SECOND_WRITER
+
+    speaker = {f.group: f.speaker for f in FAMILIES}
+    return [Family(f"{group}.{name}", "dev", templates, speaker[group])
+            for group, named in SECOND_WRITER.items() for name, templates in named]
+
+
+# Appended after the alternating list: they only add dev choices, so test cases stay the same.
+FAMILIES += _second_writer()
 BY_KEY: dict[str, Family] = {f.key: f for f in FAMILIES}
+assert len(BY_KEY) == len(FAMILIES), "two families share a key"
 
 
 def families(group: str, split: str) -> list[Family]:
