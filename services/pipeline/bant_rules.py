@@ -52,7 +52,12 @@ _DELEGATION = re.compile(
     r"(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|coo|head|lead|supervisor|leadership|board|procurement|"
     r"finance|committee|owner|founder|partners?|president)\b|"
     r"\b(?:my|our|the)\s+(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|head|board|committee|finance|"
-    r"procurement|owner|founder)\s+(?:\w+\s+)?(?:decides|makes the (?:call|decision)|signs|approves|has the final)|"
+    r"procurement|owner|founder|partners)\s+(?:\w+\s+)?(?:decides|makes the (?:call|decision)|signs|approves|"
+    r"has the final|"
+    r"(?:would|will|'d) be the one (?:to|who))|"
+    # Someone's decision by name of their role ("a partners' decision", "my line manager's sign-off").
+    r"\b(?:manager|boss|director|vp|cfo|ceo|cto|coo|cro|board|committee|owner|founder|partners?|president|"
+    r"leadership)(?:'s|s'|')\s+(?:\w+\s+)?(?:call|decision|sign-?off|approval|say)\b|"
     r"\b(?:need|needs|requires?)\s+(?:\w+\s+)?(?:approval|sign-?off)\b|"
     # A department or a body decides ("legal signs off", "procurement makes the call").
     r"\b(?:legal|procurement|finance|leadership|management|security|compliance|operations|accounting|"
@@ -71,8 +76,12 @@ _OTHER_DECIDES = re.compile(
 # The prospect says they cannot decide.
 _CANNOT_DECIDE = re.compile(
     r"\b(?:not|n't)\s+(?:really\s+)?(?:my|the)\s+(?:call|decision)|\b(?:i'm|i am)\s+not\s+(?:the|a)\s+"
-    r"(?:\w+\s+)?(?:decision|one who|person who|final)|\b(?:can't|cannot|can not|don't|do not)\s+(?:sign|approve|"
-    r"decide|make (?:that|the|this) (?:call|decision))",
+    r"(?:\w+\s+)?(?:decision|one who|person who|final)|\b(?:can't|cannot|can not|don't|"
+    r"do not)\s+(?:get to\s+)?(?:sign|approve|"
+    r"decide|make (?:that|the|this) (?:call|decision)|say yes|put my name|green-?light)|\b(?:not|"
+    r"n't) (?:really )?up to me|"
+    r"\bnot mine\b|\b(?:i'm|i am) not the one (?:holding|signing|making|deciding|approving)|"
+    r"\b(?:don't|do not) have (?:any )?(?:sign\w*|approv\w*|purchasing|buying) (?:rights|authority|power)",
     re.IGNORECASE,
 )
 # "I don't need anyone's approval" / "no need to check with my boss": a negated delegation is ownership.
@@ -106,7 +115,8 @@ _BUDGET_HEDGE = re.compile(
 )
 # No window at all: "not this year", "it's on hold", "no date yet".
 _NO_TIMELINE = re.compile(
-    r"\b(?:not (?:this|next) (?:year|quarter|month)|no (?:timeline|date|deadline|plans?)|not (?:any ?time|anytime) soon|"
+    r"\b(?:not (?:this|next) (?:year|quarter|month)|no (?:timeline|date|deadline|plans?)|not (?:any ?time|"
+    r"anytime) soon|"
     r"on hold|parked|not on the roadmap|(?:not|isn't|is not) scheduled)\b",
     re.IGNORECASE,
 )
@@ -131,14 +141,27 @@ _FUTURE = re.compile(r"\b(?:want|wants|need|needs|plan\w*|aim\w*|goal|hope|would
                      r"by|before|deadline|next|target\w*|(?:go|be|get|going) live|launch|ready|up and running|in place|"
                      r"hop\w*)\b",
                      re.IGNORECASE)
-_RENEWAL = re.compile(r"\b(?:renew\w*|expir\w*|contract (?:ends|runs|is up)|comes up for)\b", re.IGNORECASE)
+_RENEWAL = re.compile(
+    r"\b(?:renew\w*|expir\w*|laps\w*|(?:contract|licen[cs]e|subscription|plan|term|deal) (?:\w+ )?(?:ends|runs|is up|"
+    r"rolls over)|comes up for|(?:is|are) up again|rolls over|(?:tied|locked) in(?:to)?\b[^.?!]*\b(?:until|through|"
+    r"till))\b",
+    re.IGNORECASE,
+)
+# The date of another event ("we have a demo with Modjo next week", "let's talk again in two weeks", "I'm on
+# vacation next week", "our board meets next month") is not a buying window.
+_OTHER_EVENT = re.compile(
+    r"\b(?:demo|meeting|meets|call|presentation|webinar|catch-?up|follow-?up|talk again|speak again|reconnect|"
+    r"conference|vacation|holiday|trip|offsite|off-site|out of (?:the )?office)\b",
+    re.IGNORECASE,
+)
 # A renewal date is a buying window only when the prospect ties a purchase or switch to it.
 _BUY_BY = re.compile(
     r"\b(?:switch|move|buy|sign|decide|replace|live|running|roll\w* out|in place|have (?:something|it|this))\b",
     re.IGNORECASE,
 )
 _PAST_PURCHASE = re.compile(
-    r"\b(?:paid|spent|cost us|bought|purchased)\b|\b(?:last|previous|old) (?:year|quarter|month|time|system|vendor|tool|"
+    r"\b(?:paid|spent|cost us|bought|purchased|dropped|blew|set us back|splashed out|forked out)\b|\b(?:last|"
+    r"previous|old) (?:year|quarter|month|time|system|vendor|tool|"
     r"contract)\b"
     r"|\b(?:years?|months?) ago\b|\bused to (?:pay|spend|cost)\b|\b(?:were|was) (?:paying|spending|costing)\b",
     re.IGNORECASE,
@@ -153,10 +176,15 @@ _HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|lo
                         re.IGNORECASE)
 _NO_NEED = re.compile(
     r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
-    r"issue|complaint|pain)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|have a need)|"
-    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|not (?:a|really a) (?:big|huge|real|"
-    r"major) (?:problem|issue|deal)|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s| is| are)? "
-    r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on))\b",
+    r"issue|complaint|pain)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|"
+    r"have a need)|"
+    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|"
+    r"not (?:a|really a) (?:big|huge|real|"
+    r"major) (?:problem|issue|deal)|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s|"
+    r" is| are)? "
+    r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on)|(?:isn't|ain't|is not|not) broken?|"
+    r"(?:got|have) (?:that|it|this) covered|(?:pretty|all|already) sorted|(?:that's|it's) handled|no appetite|"
+    r"(?:can't|cannot) see (?:where|how) it (?:would|could) (?:fit|help))\b",
     re.IGNORECASE,
 )
 # "We're just exploring whether there's a problem to solve": a need held open is a hedged need.
@@ -176,7 +204,8 @@ CRITERION_CUES: dict[str, re.Pattern[str]] = {
                          r"money|set aside|earmark", re.I),
     "authority": re.compile(r"decid|decision|sign|approv|my call|call is mine|\bi own\b|final|"
                             r"\bi'm the one (?:who )?(?:decid|sign|approv|pick|choos|make|buy|call)|"
-                            r"last word|up to me|\bmine\b|\bi choose|\bi pick|picking|my choice|my job|\bmy say|"
+                            r"last word|up to me|\bmine\b|\bi choose|\bi pick|picking|my choice|my job\b(?! title)|"
+                            r"\bmy say|pen to paper|(?:hold|holding) the pen|buck stops|green-?light|"
                             r"\bi make|\bi buy|responsible for (?:the )?(?:decision|purchas|buying|choosing|picking|"
                             r"vendor|tool|software)|in charge of (?:the )?(?:decision|purchas|buying|budget)|"
                             r"\bowner\b", re.I),
@@ -217,7 +246,8 @@ def timeline_phrase(text: str) -> str | None:
         if later.start() >= end and re.fullmatch(r"\s+(?:of|in)\s+(?:the\s+)?", text[end : later.start()], re.I):
             end = later.end()
     lead = re.search(r"(?:\b(?:by|before|in|within|from|around|until|for|starting|after|on)\s+(?:the\s+)?"
-                     r"(?:(?:very\s+)?(?:end|start|beginning|middle|first|second|last|third|fourth)(?:\s+\w+)?\s+of\s+)?"
+                     r"(?:(?:very\s+)?(?:end|start|beginning|middle|first|second|last|third|"
+                     r"fourth)(?:\s+\w+)?\s+of\s+)?"
                      r"(?:(?:early|mid|late)[\s-]+)?(?:(?:our|the)\s+)?)$|(?:\b(?:early|mid|late)[\s-]*)$",
                      text[:start], re.IGNORECASE)
     if lead:
@@ -258,6 +288,10 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
     if status in ("hedged", "negated", "delegated") and "status_words" in rules and quote is not None \
             and not talks_about(name, quote):
         return "absent", f"{name}: judged {status}, but the cited line does not talk about it"
+    if name == "authority" and "authority_words" in rules and status != "absent" and quote is not None \
+            and quote.rstrip().endswith("?"):
+        # "Why would I pick you over Gong?" asks; whatever status it was judged, it does not say who decides.
+        return "absent", "authority: the prospect asks a question, they do not say who decides"
     if status != "stated":
         return status, None
     if quote is None:
@@ -284,6 +318,8 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
     if name == "timeline":
         if "lookalike" in rules and _RENEWAL.search(quote) and not _BUY_BY.search(quote):
             return "absent", "timeline: the cited date is a renewal, not a buying window"
+        if "lookalike" in rules and _OTHER_EVENT.search(quote) and not _BUY_BY.search(quote):
+            return "absent", "timeline: the cited date is of another event (a meeting, a trip), not a buying window"
         if "status_words" in rules and _NO_TIMELINE.search(quote):
             return "negated", "timeline: the prospect says there is no window"
         if "lookalike" in rules and (_PAST_EVENT.search(quote) or _PAST_PURCHASE.search(quote)) \
@@ -292,10 +328,11 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
         if "timeline_window" in rules and not timeline_explicit(quote):
             return _lowered(name, quote, "timeline: no explicit window in the cited line")
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
-        if _CANNOT_DECIDE.search(quote):
-            return "negated", "authority: the prospect says they cannot decide"
+        # Naming who decides comes first: "that's a partners' decision, not mine" is a delegation.
         if delegates(quote):
             return "delegated", "authority: the cited line hands the decision to someone else"
+        if _CANNOT_DECIDE.search(quote):
+            return "negated", "authority: the prospect says they cannot decide"
         if _AUTHORITY_HEDGE.search(quote):
             return "hedged", "authority: the prospect hedges or shares the decision"
         if not has_cue(name, quote):
@@ -360,9 +397,16 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
 # says when or how many, not what hurts.
 _NEED_OBJECT = re.compile(
     r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
-    r"licen[cs]es?|users?)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|integrate|work|be careful)|"
-    r"(?:(?:a|an|the|some|more) )?(?:quote|proposal|demo|price|pricing|info\w*|details|contract|invoice))\b"
-    r"[^.,;!?]*",
+    r"licen[cs]es?|users?|access|my reps|the team)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|"
+    r"integrate|work|be careful|approve|sign|cover)|(?:(?:a|an|the|some|more|my|our|his|her|"
+    r"their)\s+)?(?:\w+\s+)?(?:\w+'s\s+)?(?:quote|proposal|demo|price|"
+    r"pricing|info\w*|details|contract|invoice|sign-?off|approval))\b[^.,;!?]*"
+    # Words of the other criteria that sound like trouble: a deadline held firm ("no slipping"), a decision the
+    # prospect cannot make ("I can't say yes to this"), a date nobody can give.
+    r"|\b(?:(?:date|dates|schedule|timing) (?:gets?|is|are) fixed|no slipping|no later|not budging|(?:doesn't|"
+    r"does not|won't|can't) (?:slip|move|budge))\b"
+    r"|\b(?:can't|cannot|can not)\s+(?:say yes|approve|sign|put my name|decide|give you (?:a|any) (?:date|figure|"
+    r"number))",
     re.IGNORECASE,
 )
 # Faults in a product the caller already uses: what a support ticket says.
@@ -398,8 +442,11 @@ _NEED_WORDS = re.compile(r"\b(?:nice[- ]to[- ]have|help\w*|use it|useful|want|in
 # Ownership said with a condition or a share ("if I make the case it'll likely go through", "one of the people
 # deciding, I think").
 _AUTHORITY_HEDGE = re.compile(
-    r"\b(?:if|likely|probably|maybe|might|i think|i guess|partly|one of|not sure|depends|together|jointly|"
-    r"along with|some say|a say|influence|push for|recommend\w*)\b",
+    # "if" conditions the decision, unless it only conditions the purchase ("if it gets bought, it's my signature").
+    r"\b(?:if(?! (?:it gets (?:bought|signed)|we (?:go ahead|buy|proceed|move forward|go for it)))|"
+    r"whether(?! we (?:go ahead|buy|proceed|sign))|grey area|"
+    r"gray area|have to check|wouldn't swear|likely|probably|maybe|might|i think|i guess|partly|one of|not sure|"
+    r"depends|together|jointly|along with|some say|a say|influence|push for|recommend\w*)\b",
     re.IGNORECASE,
 )
 # The prospect speaking of their own decision ("I sign off", "it sits with me", "my call").

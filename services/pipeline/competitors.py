@@ -148,7 +148,7 @@ def merge_competitors(
     out: dict[str, str] = {}
     for name in [*from_model, *detected]:
         key = squash(name)
-        if key in GENERIC_ACRONYMS:
+        if key in GENERIC_ACRONYMS or (name.split() or [""])[0].lower() in PLATFORMS:
             continue
         if key and key not in excluded and not any(key in e or e in key for e in excluded if len(e) > 3):
             out.setdefault(key, name)
@@ -167,6 +167,12 @@ _NUMBER_WORD = re.compile(
 # aren't syncing to the CRM" offered "CRM" as a competitor).
 GENERIC_ACRONYMS = frozenset({"crm", "erp", "api", "apis", "saas", "ai", "it", "hr", "ui", "ux", "sso", "voip", "pbx",
                               "sms", "pdf", "csv", "sql", "ats", "cms", "hris", "ccaas", "ucaas", "qa", "kpi"})
+
+
+# Where the caller runs the product, never what it competes with ("the Chrome extension throws an error" offered
+# "Chrome extension" as a competitor). Judged on the name's first word.
+PLATFORMS = frozenset({"chrome", "firefox", "safari", "edge", "windows", "macos", "mac", "ios", "android", "iphone",
+                       "ipad", "linux", "ubuntu", "chromebook"})
 
 
 def said_as_name(name: str, prospect: Sequence[Utterance]) -> bool:

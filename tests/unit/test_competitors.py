@@ -46,3 +46,9 @@ def test_said_as_name_needs_a_capital_inside_a_sentence_and_no_numbers() -> None
     assert not said_as_name("Twenty-five users", said)
     assert not said_as_name("Other Vendor", said)  # said in lower case
     assert not said_as_name("Zendesk", said)  # not said at all
+
+
+def test_a_platform_the_product_runs_on_is_not_a_competitor() -> None:
+    # "The Chrome extension throws an error" offered "Chrome extension" (dev seed 5, a support call).
+    assert merge_competitors(["Chrome extension", "Gong"], ["Windows", "Android app", "Chorus"], []) == (
+        "Gong", "Chorus")
