@@ -25,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "audio-eval":
             s.add_argument("--no-hotwords", action="store_true",
                            help="skip the second pass with the known names as ASR hotwords (halves the time)")
+            s.add_argument("--refinalize", action="store_true",
+                           help="re-score cached calls from their stored transcripts and model answers with the "
+                                "current rules (no ASR, no LLM)")
         if name in ("run", "report"):
             s.add_argument("--oracle", action="store_true", help="answer from the truth instead of the LLM")
         if name == "run":
@@ -65,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "audio-eval":
         from benchmarks.leads.audio_eval import evaluate_audio, render
 
-        summary = evaluate_audio(out, hotwords=not args.no_hotwords)
+        summary = evaluate_audio(out, hotwords=not args.no_hotwords, refinalize=args.refinalize)
         text = render(summary)
         (out / "e2e-summary.json").write_text(json.dumps(summary, indent=1, default=str))
         (out / "e2e-report.md").write_text(text)

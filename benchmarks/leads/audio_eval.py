@@ -6,7 +6,9 @@
 Each call runs `run_call` as `parley run` does, with no known names (the headline) and again scored with the
 case's known names snapped in (finalize only, the model is not asked twice). Tier and CRM field accuracy are
 scored like the text-level report; citations are not (audio utterance ids are not the text lines).
-Results are cached per call in DIR/e2e/<id>.json, so a killed run resumes.
+Results are cached per call in DIR/e2e/<id>.json, so a killed run resumes. Each record keeps what the
+extraction read (utterances, entities, the model's answers), so `audio-eval --refinalize` re-scores the calls
+with new rule code in seconds, without ASR or the model.
 """
 
 from __future__ import annotations
@@ -32,6 +34,39 @@ def _transcribe_and_read(flac: Path, options: Any, models: Any, settings: Any) -
     return result, utterances, result.entities, read_call(utterances, models.chat, settings)
 
 
+def _inputs(utterances: Any, entities: Any, reading: Any) -> dict[str, Any]:
+    """What finalize reads, as JSON: enough to re-finalize the call later."""
+    from services.pipeline.extract import reading_to_dict
+
+    return {"utterances": [u.model_dump(mode="json") for u in utterances],
+            "entities": [e.model_dump(mode="json") for e in entities], "reading": reading_to_dict(reading)}
+
+
+def _finalize_stored(inputs: dict[str, Any], case: LeadCase, settings: Any, *, context: bool) -> dict[str, Any]:
+    """The lead again from stored inputs (no ASR, no model): the current rules on the same reading."""
+    from services.pipeline.extract import finalize, reading_from_dict
+    from services.pipeline.types import Entity, Utterance
+
+    utterances = tuple(Utterance.model_validate(u) for u in inputs["utterances"])
+    entities = [Entity.model_validate(e) for e in inputs["entities"]]
+    reading = reading_from_dict(inputs["reading"], utterances, settings)
+    lead = finalize(reading, utterances, settings, entities=entities,
+                    **({"context": case.context} if context else {})).lead
+    return lead.model_dump(mode="json")
+
+
+def refinalize_record(record: dict[str, Any], case: LeadCase, settings: Any) -> dict[str, Any]:
+    """`record` with every condition re-finalized from its stored inputs (records without them are returned
+    unchanged: they came from a version that did not store them)."""
+    if "inputs" not in record:
+        return record
+    record = {**record, "final": _finalize_stored(record["inputs"], case, settings, context=False),
+              "final_context": _finalize_stored(record["inputs"], case, settings, context=True)}
+    if "hotwords_inputs" in record:
+        record["final_hotwords"] = _finalize_stored(record["hotwords_inputs"], case, settings, context=True)
+    return record
+
+
 def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str, Any]:
     from services.pipeline.extract import finalize
     from services.pipeline.options import CallOptions
@@ -45,6 +80,7 @@ def _run_one(flac: Path, case: LeadCase, models: Any, settings: Any) -> dict[str
         "id": case.id,
         "final": plain.lead.model_dump(mode="json"),
         "final_context": with_context.lead.model_dump(mode="json"),
+        "inputs": _inputs(utterances, entities, reading),
         "timings": dict(result.timings),
         "llm_seconds": dict(reading.seconds),
         "wall_s": round(time.perf_counter() - started, 3),
@@ -63,12 +99,13 @@ def _run_hotwords(flac: Path, case: LeadCase, models: Any, settings: Any) -> dic
     result, utterances, entities, reading = _transcribe_and_read(flac, options, models, settings)
     lead = finalize(reading, utterances, settings, entities=entities, context=case.context).lead
     return {"lead": lead.model_dump(mode="json"), "hotwords": list(options.hotwords()),
-            "wall_s": round(time.perf_counter() - started, 3)}
+            "wall_s": round(time.perf_counter() - started, 3), "inputs": _inputs(utterances, entities, reading)}
 
 
-def evaluate_audio(out_dir: Path, *, hotwords: bool = True) -> dict[str, Any]:
+def evaluate_audio(out_dir: Path, *, hotwords: bool = True, refinalize: bool = False) -> dict[str, Any]:
     """Every rendered call in out_dir: plain (the headline), known names snapped onto the same lead, and (with
-    `hotwords`) the whole call again with the known names as ASR hotwords."""
+    `hotwords`) the whole call again with the known names as ASR hotwords. `refinalize`: cached calls are
+    re-scored from their stored inputs with the current rules (calls not yet run still run)."""
     from services.pipeline.run import ModelManager
     from services.settings import get_settings
 
@@ -83,6 +120,9 @@ def evaluate_audio(out_dir: Path, *, hotwords: bool = True) -> dict[str, Any]:
             path = cache / f"{case.id}.json"
             if path.exists():
                 record = json.loads(path.read_text())
+                if refinalize:
+                    record = refinalize_record(record, case, settings)
+                    path.write_text(json.dumps(record, indent=1))
             else:
                 record = _run_one(out_dir / f"{case.id}.flac", case, models, settings)
                 path.write_text(json.dumps(record, indent=1))
@@ -90,6 +130,7 @@ def evaluate_audio(out_dir: Path, *, hotwords: bool = True) -> dict[str, Any]:
                 second = _run_hotwords(out_dir / f"{case.id}.flac", case, models, settings)
                 record["final_hotwords"] = second["lead"]
                 record["hotwords"] = {"names": second["hotwords"], "wall_s": second["wall_s"]}
+                record["hotwords_inputs"] = second["inputs"]
                 path.write_text(json.dumps(record, indent=1))
             records.append((case, record))
             print(f"[leads audio] {case.id} {record['wall_s']:.0f}s for {record['duration_s']:.0f}s of audio "

@@ -314,3 +314,26 @@ def test_audio_report_shows_each_condition_it_measured(test_cases: list[LeadCase
     assert header.count("|") == 5 and "hotwords" in header
     field_row = next(line for line in with_hotwords.splitlines() if line.startswith("| CRM field accuracy"))
     assert field_row.endswith("| 100.0% |") and not field_row.startswith("| CRM field accuracy | 100.0%")
+
+
+def test_audio_record_re_finalizes_from_its_stored_inputs() -> None:
+    """audio-eval keeps what finalize read, so new rules re-score stored calls without ASR or the model."""
+    from benchmarks.leads.audio_eval import _inputs, refinalize_record
+    from benchmarks.leads.oracle import OracleChat
+    from services.pipeline.extract import finalize, read_call
+    from services.pipeline.transcript_io import parse_transcript_text
+    from services.settings import Settings
+
+    settings = Settings()
+    case = generate("dev", 1, 5)[0]
+    chat = OracleChat()
+    chat.case = case
+    utterances, _ = parse_transcript_text(case.transcript())
+    reading = read_call(utterances, chat, settings)
+    lead = finalize(reading, utterances, settings, entities=[]).lead.model_dump(mode="json")
+    record = json.loads(json.dumps({"final": {"score": "stale"}, "final_context": {},
+                                    "inputs": _inputs(utterances, [], reading)}))
+    again = refinalize_record(record, case, settings)
+    assert again["final"] == lead
+    assert again["final_context"]["contact"] and "final_hotwords" not in again
+    assert refinalize_record({"final": {"score": "old"}}, case, settings) == {"final": {"score": "old"}}
