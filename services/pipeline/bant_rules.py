@@ -370,7 +370,8 @@ def has_cue(name: str, text: str) -> bool:
 
 # Extra words that make a line worth asking about (look-alikes included: the model must see them to reject them).
 _CANDIDATE_CUES: dict[str, re.Pattern[str]] = {
-    "budget": re.compile(r"afford|no money|can't pay|finance|paid|spent|\d|thousand|grand", re.I),
+    "budget": re.compile(r"afford|no money|can't pay|finance|paid|spent|\d+|thousand|grand|hundred|\bk\b|ceiling|"
+                         r"approved|cash|pot\b", re.I),
     "authority": re.compile(r"boss|manager|director|vp|cfo|ceo|board|committee|partner|approv|sign|decid|call|"
                             r"recommend|go with|influence|say in|push for|weigh in|buy-in|run it by|check with", re.I),
     "need": _NO_NEED,
@@ -379,7 +380,10 @@ _CANDIDATE_CUES: dict[str, re.Pattern[str]] = {
 
 
 def cue_count(name: str, text: str) -> int:
-    """How many of the criterion's words a line has (which lines the model is asked about)."""
+    """How many of the criterion's words a line has (which lines the model is asked about). A read-out phone
+    number is not money: its digits once outranked "our ceiling is one hundred K" (dev seed 5)."""
+    if name == "budget":
+        text = without_phone_numbers(text)
     return len(CRITERION_CUES[name].findall(text)) + len(_CANDIDATE_CUES[name].findall(text))
 
 
