@@ -1,4 +1,4 @@
-"""Command line: generate | run | report | ablate | audio | audio-eval (see benchmarks/leads/__init__.py)."""
+"""Command line: generate | run | report | ablate | audio | audio-eval | battery (see benchmarks/leads/__init__.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             s.add_argument("--reread", action="store_true",
                            help="re-run the reading with the current code; questions asked before are answered "
                                 "from the cache (out/answers/<split>.jsonl), only new ones go to the LLM")
+    sub.add_parser("battery", help="score the rules on the third writer's labelled sentences (tune / hold)")
     args = p.parse_args(argv)
+    if args.command == "battery":
+        from benchmarks.leads.battery import HALVES, render, score
+
+        print(render([score(h) for h in HALVES]))
+        return 0
     out = Path(args.out)
     if args.command == "generate":
         from benchmarks.leads.generate import generate

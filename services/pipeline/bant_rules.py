@@ -26,6 +26,7 @@ committed next step); COLD otherwise.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from services.pipeline import spoken
 from services.pipeline.patterns import blank_patterns, find_patterns
@@ -97,12 +98,18 @@ _TIMELINE_WINDOW = re.compile(
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b|\bmay (?:\d|first|1st|15)|"
     r"\b(?:in|within|next|over the next) (?:a |the )?(?:\w+ )?(?:days?|weeks?|months?)\b|"
     r"\b(?:next|this) (?:week|month|year|spring|summer|fall|autumn|winter)\b|\b20\d\d\b|\bdeadline\b|"
-    r"\bby (?:the )?(?:\w+ )?(?:launch|renewal|end|start|fiscal)|\bbefore (?:our|the) \w+",
+    r"\bby (?:the )?(?:\w+ )?(?:launch|renewal|end|start|fiscal)|\bbefore (?:our|the) \w+|"
+    # A day said by name or a holiday ("we sign on Thursday", "before Christmas").
+    r"\b(?:on|this|next|by|before|until) (?:monday|tuesday|wednesday|thursday|friday)\b|\btomorrow\b|"
+    r"\b(?:before|by|after|over) (?:the )?(?:christmas|easter|thanksgiving|new year|holidays)\b",
     re.IGNORECASE,
 )
 _TIMELINE_HEDGE = re.compile(
     r"\b(?:soon|probably|maybe|might|perhaps|at some point|eventually|someday|no rush|down the road|"
-    r"not sure when|sometime|hopefully|possibly|ideally|no idea|who knows|depends|we'll see|wait and see|see how)\b",
+    r"not sure when|sometime|hopefully|possibly|ideally|no idea|who knows|depends|we'll see|wait and see|see how|"
+    # A window pencilled in but not held to ("tentatively Q3", "loosely aiming for March", "that could move").
+    r"tentative\w*|loosely|pencil\w*|nothing(?:'s| is) (?:set|fixed|firm|final|locked)|could (?:move|slip|change)|"
+    r"in theory|fingers crossed|if (?:the|we|it|budget|all|things|everything|that))\b",
     re.IGNORECASE,
 )
 # A money line held open: a guess, a figure nobody has agreed to, money that may or may not come.
@@ -110,13 +117,15 @@ _BUDGET_HEDGE = re.compile(
     r"\b(?:maybe|might|could|possibly|probably|perhaps|guess|not sure|unsure|hard to say|no idea|hopefully|"
     r"(?:hasn't|hasn't yet|haven't|has not|have not|isn't|is not|not yet|not) (?:been )?(?:agreed|approved|signed off|"
     r"confirmed|final\w*)|pending|if (?:things|we|finance|it|the)|work(?:ing)? (?:it )?out|figur\w* out|request|"
-    r"stretch|tight|too (?:much|expensive|steep)|hop\w*|no promises)\b",
+    r"stretch|tight|too (?:much|expensive|steep)|hop\w*|no promises|still waiting|waiting (?:to hear|on|for (?:approval|sign-?off|finance|an answer|news))|whether|ideally|wish\w*|"
+    r"asked (?:\w+ ){0,3}for)\b",
     re.IGNORECASE,
 )
 # No window at all: "not this year", "it's on hold", "no date yet".
 _NO_TIMELINE = re.compile(
     r"\b(?:not (?:this|next) (?:year|quarter|month)|no (?:timeline|date|deadline|plans?)|not (?:any ?time|"
-    r"anytime) soon|"
+    r"anytime) soon|(?:not|n't) (?:\w+ ){1,5}(?:this|next) (?:year|quarter)|(?:not|isn't|won't) happen\w*|"
+    r"off the table|not before|"
     r"on hold|parked|not on the roadmap|(?:not|isn't|is not) scheduled)\b",
     re.IGNORECASE,
 )
@@ -124,43 +133,64 @@ _NO_TIMELINE = re.compile(
 _OTHER_MONEY = re.compile(
     r"\b(?:revenue|deal size|deals?|sales|arr|turnover|salar\w*|quoted|quote|charg\w*|wanted|asked for|asking|"
     r"priced|makes?|earns?|close|closed|bill\w*|(?:other|old|previous|current|existing) (?:tool|vendor|system|provider|"
-    r"platform|one))\b",
+    r"platform|one)|quotas?|contract value|acv|(?:currently|now|already) pay\w*|we pay)\b",
     re.IGNORECASE,
 )
 # Money set aside, but for something else ("our marketing budget is 80k, a different pot").
 _NOT_THIS_MONEY = re.compile(
     r"\b(?:different|another|separate|other) (?:pot|budget|line|bucket)|not for this|(?:marketing|hiring|travel|"
-    r"hardware|payroll|events?|advertising) budget\b",
+    r"hardware|payroll|events?|advertising|training|cloud|engineering|office|facilities|recruiting|it) budget\b|"
+    r"\bfor (?:the |our )?(?:new )?(?:office|furniture|website|laptops?|hardware|rebrand|events?|offsite|hiring|"
+    r"travel|cloud|payroll|marketing|training)\b",
     re.IGNORECASE,
 )
 # A date in the past is history, not a buying window ("we bought the current system in March 2021").
 _PAST_EVENT = re.compile(r"\b(?:bought|purchased|implemented|installed|went live|rolled out|switched|signed|"
-                         r"started (?:using|here|at|with|in)|moved|joined|hired|founded|got|had|was|were)\b",
+                         r"started (?:using|here|at|with|in)|moved|joined|hired|founded|got|had|was|were|doubled|"
+                         r"grew|tripled|merged|launched|changed)\b",
                          re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:want|wants|need|needs|plan\w*|aim\w*|goal|hope|would like|'d like|will|'ll|going to|"
                      r"by|before|deadline|next|target\w*|(?:go|be|get|going) live|launch|ready|up and running|in place|"
-                     r"hop\w*)\b",
+                     r"hop\w*|purchasing|buying|signing|we're \w+ing)\b",
                      re.IGNORECASE)
 _RENEWAL = re.compile(
-    r"\b(?:renew\w*|expir\w*|laps\w*|(?:contract|licen[cs]e|subscription|plan|term|deal) (?:\w+ )?(?:ends|runs|is up|"
-    r"rolls over)|comes up for|(?:is|are) up again|rolls over|(?:tied|locked) in(?:to)?\b[^.?!]*\b(?:until|through|"
+    r"\b(?:renew\w*|expir\w*|laps\w*|(?:contract|licen[cs]e|subscription|plan|term|deal) (?:\w+ ){0,3}(?:ends|runs|is up|"
+    r"rolls over)|comes up for|comes up again|(?:is|are) up again|rolls over|(?:tied|locked) in(?:to)?\b[^.?!]*\b(?:until|through|"
     r"till))\b",
     re.IGNORECASE,
 )
 # The date of another event ("we have a demo with Modjo next week", "let's talk again in two weeks", "I'm on
 # vacation next week", "our board meets next month") is not a buying window.
+# A fact of the prospect's calendar, not a window for this purchase: budget and planning cycles ("our fiscal
+# year starts in July"), busy seasons ("Q4 is chaos for us"), other projects ("our ERP upgrade finishes in May").
+_CALENDAR_FACT = re.compile(
+    r"\b(?:fiscal|financial year|budget(?:s|ing)? (?:cycle|season|get set|are set|is set|locks?)|planning (?:cycle|"
+    r"season)|annual planning|spending plan|unused budget|busiest|busy|chaos|mayhem|crazy|madness|slammed|quiet|"
+    r"peak season|living on the phone|slows? (?:right )?down|website|erp|upgrade|migrat\w*|release|relaunch|rebrand|audit|office move|"
+    r"re-?org\w*|merger|acquisition|portal|microsoft 365|office 365)\b",
+    re.IGNORECASE,
+)
+# Words that tie a date to this purchase ("we want it live before the website relaunch in May", "we're buying
+# before our fiscal year ends").
+_THIS_PURCHASE = re.compile(r"\b(?:it|this|yours?|your (?:tool|product|platform)|the tool|something|a tool|"
+                            r"a vendor|the new tool|you)\b|\b(?:we're|we are|we'll|we will|i'll) (?:be )?(?:buying|"
+                            r"signing|purchasing|buy|sign|purchase)\b|\b(?:we'd like|we want|we need|we have|we've got|"
+                            r"has|have|needs?) to (?:be |get |go )?(?:live|running|up|in place|buy|sign|switch|roll)",
+                            re.IGNORECASE)
 _OTHER_EVENT = re.compile(
     r"\b(?:demo|meeting|meets|call|presentation|webinar|catch-?up|follow-?up|talk again|speak again|reconnect|"
-    r"conference|vacation|holiday|trip|offsite|off-site|out of (?:the )?office)\b",
+    r"conference|vacation|holiday|trip|offsite|off-site|out of (?:the )?office|audit)\b",
     re.IGNORECASE,
 )
 # A renewal date is a buying window only when the prospect ties a purchase or switch to it.
 _BUY_BY = re.compile(
-    r"\b(?:switch|move|buy|sign|decide|replace|live|running|roll\w* out|in place|have (?:something|it|this))\b",
+    r"\b(?:switch|move|buy|buying|sign|signing|purchas\w*|decide|replace|live|running|roll\w* out|in place|"
+    r"have (?:something|it|this))\b",
     re.IGNORECASE,
 )
 _PAST_PURCHASE = re.compile(
-    r"\b(?:paid|spent|cost us|bought|purchased|dropped|blew|set us back|splashed out|forked out)\b|\b(?:last|"
+    r"\b(?:paid|spent|cost us|bought|purchased|dropped|blew|set us back|splashed out|forked out)\b|"
+    r"\bcost (?:roughly|about|around|over|under|nearly|almost|just)\b|\b(?:last|"
     r"previous|old) (?:year|quarter|month|time|system|vendor|tool|"
     r"contract)\b"
     r"|\b(?:years?|months?) ago\b|\bused to (?:pay|spend|cost)\b|\b(?:were|was) (?:paying|spending|costing)\b",
@@ -205,7 +235,8 @@ CRITERION_CUES: dict[str, re.Pattern[str]] = {
     "authority": re.compile(r"decid|decision|sign|approv|my call|call is mine|\bi own\b|final|"
                             r"\bi'm the one (?:who )?(?:decid|sign|approv|pick|choos|make|buy|call)|"
                             r"last word|up to me|\bmine\b|\bi choose|\bi pick|picking|my choice|my job\b(?! title)|"
-                            r"\bmy say|pen to paper|(?:hold|holding) the pen|buck stops|green-?light|"
+                            r"\bmy say|pen to paper|(?:hold|holding) the pen|buck stops|green-?light|authority to|"
+                            r"my name on|if i say yes|"
                             r"\bi make|\bi buy|responsible for (?:the )?(?:decision|purchas|buying|choosing|picking|"
                             r"vendor|tool|software)|in charge of (?:the )?(?:decision|purchas|buying|budget)|"
                             r"\bowner\b", re.I),
@@ -226,6 +257,12 @@ _COMMITTED_STEP = re.compile(r"\b(?:demo|meeting|trial|pilot|proposal|quote|cont
 def committed_next_step(next_step: str | None) -> bool:
     """A next step that shows intent: something booked, not "send me some material"."""
     return bool(next_step and _COMMITTED_STEP.search(next_step))
+
+
+def _past_year_only(text: str) -> bool:
+    """Every year said in the line is before this one ("the team doubled over the summer of 2022")."""
+    years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", text)]
+    return bool(years) and max(years) < date.today().year
 
 
 def timeline_explicit(text: str) -> bool:
@@ -320,11 +357,20 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "absent", "timeline: the cited date is a renewal, not a buying window"
         if "lookalike" in rules and _OTHER_EVENT.search(quote) and not _BUY_BY.search(quote):
             return "absent", "timeline: the cited date is of another event (a meeting, a trip), not a buying window"
+        if "lookalike" in rules and _CALENDAR_FACT.search(quote) and not (_BUY_BY.search(quote)
+                                                                          and _THIS_PURCHASE.search(quote)):
+            return "absent", "timeline: the cited date is a fact of the prospect's calendar, not a buying window"
+        if "lookalike" in rules and _past_year_only(quote) and not _FUTURE.search(quote):
+            return "absent", "timeline: the cited year is past, not a buying window"
         if "status_words" in rules and _NO_TIMELINE.search(quote):
             return "negated", "timeline: the prospect says there is no window"
         if "lookalike" in rules and (_PAST_EVENT.search(quote) or _PAST_PURCHASE.search(quote)) \
                 and not _FUTURE.search(quote):
             return "absent", "timeline: the cited date is past, not a buying window"
+        if "status_words" in rules and re.match(r"(?:\w+[,.]?\s+)?(?:can|could|will|would) you\b", quote, re.I) \
+                and quote.rstrip().endswith("?"):
+            # "Can you send the deck by Friday?" asks the rep for something; it commits to no window.
+            return _lowered(name, quote, "timeline: the prospect asks the rep, they do not give a window")
         if "timeline_window" in rules and not timeline_explicit(quote):
             return _lowered(name, quote, "timeline: no explicit window in the cited line")
     if name == "authority" and "authority_words" in rules and not _NEGATED_DELEGATION.search(quote):
@@ -447,7 +493,8 @@ _NEED_WORDS = re.compile(r"\b(?:nice[- ]to[- ]have|help\w*|use it|useful|want|in
 # deciding, I think").
 _AUTHORITY_HEDGE = re.compile(
     # "if" conditions the decision, unless it only conditions the purchase ("if it gets bought, it's my signature").
-    r"\b(?:if(?! (?:it gets (?:bought|signed)|we (?:go ahead|buy|proceed|move forward|go for it)))|"
+    r"\b(?:if(?! (?:it gets (?:bought|signed)|we (?:go ahead|buy|proceed|move forward|go for it)|i (?:say yes|sign|"
+    r"approve|give the ok)))|joint\w*|between me and|shared|involved|like to think|"
     r"whether(?! we (?:go ahead|buy|proceed|sign))|grey area|"
     r"gray area|have to check|wouldn't swear|likely|probably|maybe|might|i think|i guess|partly|one of|not sure|"
     r"depends|together|jointly|along with|some say|a say|influence|push for|recommend\w*)\b",

@@ -337,3 +337,14 @@ def test_audio_record_re_finalizes_from_its_stored_inputs() -> None:
     assert again["final"] == lead
     assert again["final_context"]["contact"] and "final_hotwords" not in again
     assert refinalize_record({"final": {"score": "old"}}, case, settings) == {"final": {"score": "old"}}
+
+
+def test_rule_battery_tune_half_of_the_tuned_lists_is_right() -> None:
+    """The third writer's even-numbered sentences for timeline, budget and authority were used to write rules:
+    they must stay right (the odd half is only scored, see `python -m benchmarks.leads battery`)."""
+    from benchmarks.leads.battery import score
+
+    tune, hold = score("tune"), score("hold")
+    tuned = [k for k in tune.wrong if not k.startswith("need")]
+    assert {k: tune.wrong[k] for k in tuned} == {k: [] for k in tuned}
+    assert tune.total == hold.total == 215
