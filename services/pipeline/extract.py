@@ -50,7 +50,6 @@ from services.pipeline.lead_prompt import (
 )
 from services.pipeline.lead_questions import (
     CHECK_KINDS,
-    CONFIRM_KINDS,
     KINDS,
     NO_LINE,
     STATUSES,
@@ -114,8 +113,7 @@ class CriterionAnswer(_Lenient):
     """The model's label for the cited line (lead_questions.KINDS); `status` is what it means."""
     status: CriterionStatus = "absent"
     second: str | None = None
-    """The model's yes / no to the second look (asked when `kind` contradicts the line's words) or to the
-    confirming look (asked when `kind` is a date or an amount: lead_questions.CONFIRM_KINDS)."""
+    """The model's yes / no to the second look (asked only when `kind` contradicts the line's words)."""
 
     @field_validator("status", mode="before")
     @classmethod
@@ -126,12 +124,7 @@ class CriterionAnswer(_Lenient):
     def judged(self, criterion: str) -> CriterionAnswer:
         """This answer with the status its kind stands for (or, after a "yes" to the second look, the status of
         the kind that question asks about)."""
-        kind = self.kind
-        confirm = CONFIRM_KINDS.get(criterion)
-        if confirm is not None and kind == confirm[0]:
-            kind = confirm[1] if self.second == "no" else kind
-        elif self.second == "yes" and criterion in CHECK_KINDS:
-            kind = CHECK_KINDS[criterion]
+        kind = CHECK_KINDS[criterion] if self.second == "yes" and criterion in CHECK_KINDS else self.kind
         return self.model_copy(update={"status": KINDS[criterion].get(kind, "absent")})
 
     @field_validator("line", mode="before")
@@ -337,9 +330,7 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
             answer, problem = _ask(chat, shown, line_question(name), settings, CriterionAnswer, line=True)
             if isinstance(answer, CriterionAnswer):
                 answer = answer.model_copy(update={"line": line.id})
-                confirm = CONFIRM_KINDS.get(name)
-                if (confirm is not None and answer.kind == confirm[0]) or \
-                        bant_rules.second_look(name, answer.kind, line.text, support_call=support_call):
+                if bant_rules.second_look(name, answer.kind, line.text, support_call=support_call):
                     check, _ = _ask(chat, shown, check_question(name), settings, CheckAnswer, line=True)
                     if isinstance(check, CheckAnswer):
                         answer = answer.model_copy(update={"second": check.answer})

@@ -102,15 +102,9 @@ CHECK_QUESTIONS: dict[str, str] = {
             "solved? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
     "authority": "Question AUTHORITY CHECK: does the PROSPECT's line say that the PROSPECT personally makes or signs "
                  "off the buying decision? Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
-    "timeline": "Question TIMELINE CHECK: does the PROSPECT's line say when they will buy, sign for or start using "
-                "the product the REP sells (not a renewal, a past event, a meeting or another project's date)? "
-                "Reply {\"answer\": \"yes\"} or {\"answer\": \"no\"}.",
 }
 # The kind a "yes" to the second look stands for.
 CHECK_KINDS: dict[str, str] = {"budget": "amount", "need": "problem", "authority": "self"}
-# A confirming look: the same yes / no question asked after the first answer chose the stated kind of a criterion
-# whose look-alikes carry the same words (a date, an amount). A "no" stands for the kind it names here.
-CONFIRM_KINDS: dict[str, tuple[str, str]] = {"timeline": ("date", "not_said"), "budget": ("amount", "not_said")}
 ROLES_QUESTION = "Question ROLES: which speaker is the salesperson (the rep who is selling)?"
 
 
@@ -138,8 +132,7 @@ def line_question(name: str) -> Question:
 
 
 def check_question(name: str) -> Question:
-    """{"answer": "yes" | "no"}: the second look at one line (budget, authority, need), or the confirming look
-    (timeline, budget)."""
+    """{"answer": "yes" | "no"}: the second look at one line (budget, authority, need)."""
     schema = {
         "type": "object",
         "properties": {"answer": {"type": "string", "enum": ["yes", "no"]}},
