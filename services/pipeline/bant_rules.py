@@ -167,16 +167,24 @@ _CALENDAR_FACT = re.compile(
     r"\b(?:fiscal|financial year|budget(?:s|ing)? (?:cycle|season|get set|are set|is set|locks?)|planning (?:cycle|"
     r"season)|annual planning|spending plan|unused budget|busiest|busy|chaos|mayhem|crazy|madness|slammed|quiet|"
     r"peak season|living on the phone|slows? (?:right )?down|website|erp|upgrade|migrat\w*|release|relaunch|rebrand|audit|office move|"
-    r"re-?org\w*|merger|acquisition|portal|microsoft 365|office 365)\b",
+    r"re-?org\w*|merger|acquisition|portal|microsoft 365|office 365|"
+    # Something that comes round every year is a calendar, not a window ("finance signs off budgets every November").
+    r"(?:every|each) (?:year|quarter|spring|summer|autumn|fall|winter|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)|annually|same as every)\b",
     re.IGNORECASE,
 )
 # Words that tie a date to this purchase ("we want it live before the website relaunch in May", "we're buying
 # before our fiscal year ends").
 _THIS_PURCHASE = re.compile(r"\b(?:it|this|yours?|your (?:tool|product|platform)|the tool|something|a tool|"
-                            r"a vendor|the new tool|you)\b|\b(?:we're|we are|we'll|we will|i'll) (?:be )?(?:buying|"
-                            r"signing|purchasing|buy|sign|purchase)\b|\b(?:we'd like|we want|we need|we have|we've got|"
-                            r"has|have|needs?) to (?:be |get |go )?(?:live|running|up|in place|buy|sign|switch|roll)",
-                            re.IGNORECASE)
+                            r"a vendor|the new tool|you)\b", re.IGNORECASE)
+# The prospect's own buying step, said next to the calendar ("so we'd sign by the end of January", "we need a
+# vendor picked by May"): the date is their window even when a season or a fiscal year explains it.
+_OWN_PURCHASE = re.compile(
+    r"\b(?:we|i|we'd|i'd|we'll|i'll|we're|i'm|we've|i've)\b[^.?!]{0,30}?\b(?:buy|buying|sign|signing|purchas\w*|"
+    r"decide|deciding|pick\w*|choos\w*|commit\w*|live|running|roll\w* (?:it )?out|in place|switch\w*|vendor|"
+    r"(?:need|want|have) (?:it|this|something))\b",
+    re.IGNORECASE,
+)
 _OTHER_EVENT = re.compile(
     r"\b(?:demo|meeting|meets|call|presentation|webinar|catch-?up|follow-?up|talk again|speak again|reconnect|"
     r"conference|vacation|holiday|trip|offsite|off-site|out of (?:the )?office|audit)\b",
@@ -357,8 +365,8 @@ def validate(name: str, status: CriterionStatus, quote: str | None, rules: froze
             return "absent", "timeline: the cited date is a renewal, not a buying window"
         if "lookalike" in rules and _OTHER_EVENT.search(quote) and not _BUY_BY.search(quote):
             return "absent", "timeline: the cited date is of another event (a meeting, a trip), not a buying window"
-        if "lookalike" in rules and _CALENDAR_FACT.search(quote) and not (_BUY_BY.search(quote)
-                                                                          and _THIS_PURCHASE.search(quote)):
+        if "lookalike" in rules and _CALENDAR_FACT.search(quote) and not _OWN_PURCHASE.search(quote) \
+                and not (_BUY_BY.search(quote) and _THIS_PURCHASE.search(quote)):
             return "absent", "timeline: the cited date is a fact of the prospect's calendar, not a buying window"
         if "lookalike" in rules and _past_year_only(quote) and not _FUTURE.search(quote):
             return "absent", "timeline: the cited year is past, not a buying window"
@@ -453,7 +461,7 @@ _NEED_OBJECT = re.compile(
     r"pricing|info\w*|details|contract|invoice|sign-?off|approval))\b[^.,;!?]*"
     # Words of the other criteria that sound like trouble: a deadline held firm ("no slipping"), a decision the
     # prospect cannot make ("I can't say yes to this"), a date nobody can give.
-    r"|\b(?:(?:date|dates|schedule|timing) (?:gets?|is|are) fixed|no slipping|no later|not budging|(?:doesn't|"
+    r"|\b(?:(?:date|dates|schedule|timing) (?:gets?|is|are) fixed|(?:no )?fixed (?:date|day|deadline)|no slipping|no later|not budging|(?:doesn't|"
     r"does not|won't|can't) (?:slip|move|budge))\b"
     r"|\b(?:can't|cannot|can not)\s+(?:say yes|approve|sign|put my name|decide|give you (?:a|any) (?:date|figure|"
     r"number))",

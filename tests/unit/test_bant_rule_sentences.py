@@ -178,6 +178,9 @@ KNOWN_LIMIT = pytest.mark.xfail(strict=True, reason="known limit of the word rul
         ('need', "I can't approve anything over five grand."),
         ('need', "Nothing's broke, so we're not in a hurry."),
         ('need', "We've already got that covered with our current setup."),
+        ('timeline', 'Our new website goes live in October.'),
+        ('timeline', 'Finance signs off budgets every November.'),
+        ('need', 'No fixed date yet, sometime in the new year.'),
     ],
 )
 def test_a_line_that_does_not_state_the_criterion_is_lowered(criterion: str, line: str) -> None:
@@ -218,6 +221,10 @@ def test_a_line_that_does_not_state_the_criterion_is_lowered(criterion: str, lin
         ('authority', "If we go ahead, I'm the one who signs it."),
         ('authority', "I'll be putting pen to paper on this one."),
         ('authority', 'The buck stops with me when it comes to tools.'),
+        # A season or a fiscal year next to the prospect's own buying step is still their window.
+        ('timeline', "Summer is our busy time, so we'd sign before the end of May."),
+        ('timeline', 'Our fiscal year closes in September and we need a vendor chosen by August.'),
+        ('timeline', 'We want it in place before the office move in March.'),
         ('need', "We keep missing follow-ups and it's costing us deals."),
         ('need', 'Our call notes are a disaster, nobody can find anything.'),
         ('need', 'It takes my managers three hours a week to review calls.'),
