@@ -21,6 +21,7 @@ from typing import Any
 
 from benchmarks.leads.case import LeadCase
 from benchmarks.leads.metrics import evaluate
+from services.pipeline.lead_context import CallContext
 
 
 def _transcribe_and_read(flac: Path, options: Any, models: Any, settings: Any) -> tuple[Any, Any, Any, Any]:
@@ -42,7 +43,7 @@ def _inputs(utterances: Any, entities: Any, reading: Any) -> dict[str, Any]:
             "entities": [e.model_dump(mode="json") for e in entities], "reading": reading_to_dict(reading)}
 
 
-def _finalize_stored(inputs: dict[str, Any], case: LeadCase, settings: Any, *, context: bool) -> dict[str, Any]:
+def _finalize_stored(inputs: dict[str, Any], settings: Any, context: CallContext) -> dict[str, Any]:
     """The lead again from stored inputs (no ASR, no model): the current rules on the same reading."""
     from services.pipeline.extract import finalize, reading_from_dict
     from services.pipeline.types import Entity, Utterance
@@ -50,8 +51,7 @@ def _finalize_stored(inputs: dict[str, Any], case: LeadCase, settings: Any, *, c
     utterances = tuple(Utterance.model_validate(u) for u in inputs["utterances"])
     entities = [Entity.model_validate(e) for e in inputs["entities"]]
     reading = reading_from_dict(inputs["reading"], utterances, settings)
-    lead = finalize(reading, utterances, settings, entities=entities,
-                    **({"context": case.context} if context else {})).lead
+    lead = finalize(reading, utterances, settings, entities=entities, context=context).lead
     return lead.model_dump(mode="json")
 
 
@@ -60,10 +60,10 @@ def refinalize_record(record: dict[str, Any], case: LeadCase, settings: Any) -> 
     unchanged: they came from a version that did not store them)."""
     if "inputs" not in record:
         return record
-    record = {**record, "final": _finalize_stored(record["inputs"], case, settings, context=False),
-              "final_context": _finalize_stored(record["inputs"], case, settings, context=True)}
+    record = {**record, "final": _finalize_stored(record["inputs"], settings, CallContext()),
+              "final_context": _finalize_stored(record["inputs"], settings, case.context)}
     if "hotwords_inputs" in record:
-        record["final_hotwords"] = _finalize_stored(record["hotwords_inputs"], case, settings, context=True)
+        record["final_hotwords"] = _finalize_stored(record["hotwords_inputs"], settings, case.context)
     return record
 
 

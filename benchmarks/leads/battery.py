@@ -20,8 +20,12 @@ HALVES = ("tune", "hold")
 @dataclass
 class HalfScore:
     half: str
-    total: int = 0
+    sizes: dict[str, int] = field(default_factory=dict)  # list name -> sentences of this half
     wrong: dict[str, list[str]] = field(default_factory=dict)  # list name -> misses
+
+    @property
+    def total(self) -> int:
+        return sum(self.sizes.values())
 
     @property
     def n_wrong(self) -> int:
@@ -34,11 +38,9 @@ def score(half: str) -> HalfScore:
     result = HalfScore(half)
     for key, sentences in SENTENCES.items():
         criterion, kind = key.split("_", 1)
-        result.wrong.setdefault(key, [])
-        for i, sentence in enumerate(sentences):
-            if (i % 2 == 0) != (half == "tune"):
-                continue
-            result.total += 1
+        mine = sentences[0 if half == "tune" else 1 :: 2]
+        result.sizes[key], result.wrong[key] = len(mine), []
+        for sentence in mine:
             status, _ = bant_rules.validate(criterion, "stated", sentence, rules)
             if (status == "stated") != (kind == "stated"):
                 result.wrong[key].append(sentence)
@@ -49,15 +51,10 @@ def render(scores: list[HalfScore]) -> str:
     lines = ["| list | " + " | ".join(f"{s.half}: wrong" for s in scores) + " |",
              "| --- |" + " --- |" * len(scores)]
     for key in SENTENCES:
-        cells = [f"{len(s.wrong[key])} of {_size(key, s.half)}"
-                 for s in scores]
+        cells = [f"{len(s.wrong[key])} of {s.sizes[key]}" for s in scores]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     lines.append("| all | " + " | ".join(f"{s.n_wrong} of {s.total}" for s in scores) + " |")
     for s in scores:
         for key, misses in s.wrong.items():
             lines += [f"- {s.half} {key}: {m}" for m in misses]
     return "\n".join(lines)
-
-
-def _size(key: str, half: str) -> int:
-    return sum(1 for i in range(len(SENTENCES[key])) if (i % 2 == 0) == (half == "tune"))

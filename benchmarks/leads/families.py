@@ -373,7 +373,6 @@ FAMILIES: list[Family] = [
 ]
 
 
-
 def _second_writer() -> list[Family]:
     """families_dev2.SECOND_WRITER as dev families, each said by its group's speaker."""
     from benchmarks.leads.families_dev2 import SECOND_WRITER

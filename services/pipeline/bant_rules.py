@@ -54,8 +54,7 @@ _DELEGATION = re.compile(
     r"finance|committee|owner|founder|partners?|president)\b|"
     r"\b(?:my|our|the)\s+(?:\w+\s+)?(?:manager|boss|director|vp|cfo|ceo|cto|head|board|committee|finance|"
     r"procurement|owner|founder|partners)\s+(?:\w+\s+)?(?:decides|makes the (?:call|decision)|signs|approves|"
-    r"has the final|"
-    r"(?:would|will|'d) be the one (?:to|who))|"
+    r"has the final|(?:would|will|'d) be the one (?:to|who))|"
     # Someone's decision by name of their role ("a partners' decision", "my line manager's sign-off").
     r"\b(?:manager|boss|director|vp|cfo|ceo|cto|coo|cro|board|committee|owner|founder|partners?|president|"
     r"leadership)(?:'s|s'|')\s+(?:\w+\s+)?(?:call|decision|sign-?off|approval|say)\b|"
@@ -77,11 +76,11 @@ _OTHER_DECIDES = re.compile(
 # The prospect says they cannot decide.
 _CANNOT_DECIDE = re.compile(
     r"\b(?:not|n't)\s+(?:really\s+)?(?:my|the)\s+(?:call|decision)|\b(?:i'm|i am)\s+not\s+(?:the|a)\s+"
-    r"(?:\w+\s+)?(?:decision|one who|person who|final)|\b(?:can't|cannot|can not|don't|"
-    r"do not)\s+(?:get to\s+)?(?:sign|approve|"
-    r"decide|make (?:that|the|this) (?:call|decision)|say yes|put my name|green-?light)|\b(?:not|"
-    r"n't) (?:really )?up to me|"
-    r"\bnot mine\b|\b(?:i'm|i am) not the one (?:holding|signing|making|deciding|approving)|"
+    r"(?:\w+\s+)?(?:decision|one who|person who|final)|"
+    r"\b(?:can't|cannot|can not|don't|do not)\s+(?:get to\s+)?(?:sign|approve|decide|make (?:that|the|this) "
+    r"(?:call|decision)|say yes|put my name|green-?light)|"
+    r"\b(?:not|n't) (?:really )?up to me|\bnot mine\b|"
+    r"\b(?:i'm|i am) not the one (?:holding|signing|making|deciding|approving)|"
     r"\b(?:don't|do not) have (?:any )?(?:sign\w*|approv\w*|purchasing|buying) (?:rights|authority|power)",
     re.IGNORECASE,
 )
@@ -117,7 +116,8 @@ _BUDGET_HEDGE = re.compile(
     r"\b(?:maybe|might|could|possibly|probably|perhaps|guess|not sure|unsure|hard to say|no idea|hopefully|"
     r"(?:hasn't|hasn't yet|haven't|has not|have not|isn't|is not|not yet|not) (?:been )?(?:agreed|approved|signed off|"
     r"confirmed|final\w*)|pending|if (?:things|we|finance|it|the)|work(?:ing)? (?:it )?out|figur\w* out|request|"
-    r"stretch|tight|too (?:much|expensive|steep)|hop\w*|no promises|still waiting|waiting (?:to hear|on|for (?:approval|sign-?off|finance|an answer|news))|whether|ideally|wish\w*|"
+    r"stretch|tight|too (?:much|expensive|steep)|hop\w*|no promises|still waiting|"
+    r"waiting (?:to hear|on|for (?:approval|sign-?off|finance|an answer|news))|whether|ideally|wish\w*|"
     r"asked (?:\w+ ){0,3}for)\b",
     re.IGNORECASE,
 )
@@ -154,20 +154,20 @@ _FUTURE = re.compile(r"\b(?:want|wants|need|needs|plan\w*|aim\w*|goal|hope|would
                      r"hop\w*|purchasing|buying|signing|we're \w+ing)\b",
                      re.IGNORECASE)
 _RENEWAL = re.compile(
-    r"\b(?:renew\w*|expir\w*|laps\w*|(?:contract|licen[cs]e|subscription|plan|term|deal) (?:\w+ ){0,3}(?:ends|runs|is up|"
-    r"rolls over)|comes up for|comes up again|(?:is|are) up again|rolls over|(?:tied|locked) in(?:to)?\b[^.?!]*\b(?:until|through|"
-    r"till))\b",
+    r"\b(?:renew\w*|expir\w*|laps\w*|"
+    r"(?:contract|licen[cs]e|subscription|plan|term|deal) (?:\w+ ){0,3}(?:ends|runs|is up|rolls over)|"
+    r"comes up for|comes up again|(?:is|are) up again|rolls over|"
+    r"(?:tied|locked) in(?:to)?\b[^.?!]*\b(?:until|through|till))\b",
     re.IGNORECASE,
 )
-# The date of another event ("we have a demo with Modjo next week", "let's talk again in two weeks", "I'm on
-# vacation next week", "our board meets next month") is not a buying window.
 # A fact of the prospect's calendar, not a window for this purchase: budget and planning cycles ("our fiscal
 # year starts in July"), busy seasons ("Q4 is chaos for us"), other projects ("our ERP upgrade finishes in May").
 _CALENDAR_FACT = re.compile(
     r"\b(?:fiscal|financial year|budget(?:s|ing)? (?:cycle|season|get set|are set|is set|locks?)|planning (?:cycle|"
     r"season)|annual planning|spending plan|unused budget|busiest|busy|chaos|mayhem|crazy|madness|slammed|quiet|"
-    r"peak season|living on the phone|slows? (?:right )?down|website|erp|upgrade|migrat\w*|release|relaunch|rebrand|audit|office move|"
-    r"re-?org\w*|merger|acquisition|portal|microsoft 365|office 365|"
+    r"peak season|living on the phone|slows? (?:right )?down|"
+    r"website|erp|upgrade|migrat\w*|release|relaunch|rebrand|audit|office move|re-?org\w*|merger|acquisition|"
+    r"portal|microsoft 365|office 365|"
     # Something that comes round every year is a calendar, not a window ("finance signs off budgets every November").
     r"(?:every|each) (?:year|quarter|spring|summer|autumn|fall|winter|january|february|march|april|may|june|july|"
     r"august|september|october|november|december)|annually|same as every)\b",
@@ -185,6 +185,8 @@ _OWN_PURCHASE = re.compile(
     r"(?:need|want|have) (?:it|this|something))\b",
     re.IGNORECASE,
 )
+# The date of another event ("we have a demo with Modjo next week", "let's talk again in two weeks", "I'm on
+# vacation next week", "our board meets next month") is not a buying window.
 _OTHER_EVENT = re.compile(
     r"\b(?:demo|meeting|meets|call|presentation|webinar|catch-?up|follow-?up|talk again|speak again|reconnect|"
     r"conference|vacation|holiday|trip|offsite|off-site|out of (?:the )?office|audit)\b",
@@ -198,9 +200,8 @@ _BUY_BY = re.compile(
 )
 _PAST_PURCHASE = re.compile(
     r"\b(?:paid|spent|cost us|bought|purchased|dropped|blew|set us back|splashed out|forked out)\b|"
-    r"\bcost (?:roughly|about|around|over|under|nearly|almost|just)\b|\b(?:last|"
-    r"previous|old) (?:year|quarter|month|time|system|vendor|tool|"
-    r"contract)\b"
+    r"\bcost (?:roughly|about|around|over|under|nearly|almost|just)\b|"
+    r"\b(?:last|previous|old) (?:year|quarter|month|time|system|vendor|tool|contract)\b"
     r"|\b(?:years?|months?) ago\b|\bused to (?:pay|spend|cost)\b|\b(?:were|was) (?:paying|spending|costing)\b",
     re.IGNORECASE,
 )
@@ -214,13 +215,13 @@ _HEADCOUNT = re.compile(r"\b(?:employees|people|staff|seats|users|agents|reps|lo
                         re.IGNORECASE)
 _NO_NEED = re.compile(
     r"\b(?:works? (?:fine|well|great|for us)|(?:happy|fine|good|ok|okay) with (?:what|how|our)|no (?:real )?(?:problem|"
-    r"issue|complaint|pain)s?|not (?:a|really a) (?:problem|priority|issue)|(?:don't|do not) (?:really )?(?:need|"
-    r"have a need)|"
-    r"nothing(?:'s| is) broken|(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|"
-    r"not (?:a|really a) (?:big|huge|real|"
-    r"major) (?:problem|issue|deal)|(?:just|only|mostly) (?:curious|looking|browsing)|(?:things|it|everything)(?:'s|"
-    r" is| are)? "
-    r"(?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on)|(?:isn't|ain't|is not|not) broken?|"
+    r"issue|complaint|pain)s?|not (?:a|really a) (?:problem|priority|issue)|"
+    r"(?:don't|do not) (?:really )?(?:need|have a need)|nothing(?:'s| is) broken|"
+    r"(?:don't|do not) (?:really )?have (?:a|any) (?:real |big )?(?:problem|issue)s?|"
+    r"not (?:a|really a) (?:big|huge|real|major) (?:problem|issue|deal)|"
+    r"(?:just|only|mostly) (?:curious|looking|browsing)|"
+    r"(?:things|it|everything)(?:'s| is| are)? (?:fine|ok|okay|good|working)|keep(?:ing)? (?:an eye on|tabs on)|"
+    r"(?:isn't|ain't|is not|not) broken?|"
     r"(?:got|have) (?:that|it|this) covered|(?:pretty|all|already) sorted|(?:that's|it's) handled|no appetite|"
     r"(?:can't|cannot) see (?:where|how) it (?:would|could) (?:fit|help))\b",
     re.IGNORECASE,
@@ -456,13 +457,13 @@ def tier(confirmed: int, *, strong_intent: bool) -> LeadScore:
 _NEED_OBJECT = re.compile(
     r"\bneeds?\s+(?:this|it|that|them|one|about|around|roughly|at least|\d[\d,]*|(?:\w+[- ])?(?:seats?|"
     r"licen[cs]es?|users?|access|my reps|the team)|to (?:know|see|check|understand|hear|talk|ask|think|get|run|loop|"
-    r"integrate|work|be careful|approve|sign|cover)|(?:(?:a|an|the|some|more|my|our|his|her|"
-    r"their)\s+)?(?:\w+\s+)?(?:\w+'s\s+)?(?:quote|proposal|demo|price|"
-    r"pricing|info\w*|details|contract|invoice|sign-?off|approval))\b[^.,;!?]*"
+    r"integrate|work|be careful|approve|sign|cover)|"
+    r"(?:(?:a|an|the|some|more|my|our|his|her|their)\s+)?(?:\w+\s+)?(?:\w+'s\s+)?"
+    r"(?:quote|proposal|demo|price|pricing|info\w*|details|contract|invoice|sign-?off|approval))\b[^.,;!?]*"
     # Words of the other criteria that sound like trouble: a deadline held firm ("no slipping"), a decision the
     # prospect cannot make ("I can't say yes to this"), a date nobody can give.
-    r"|\b(?:(?:date|dates|schedule|timing) (?:gets?|is|are) fixed|(?:no )?fixed (?:date|day|deadline)|no slipping|no later|not budging|(?:doesn't|"
-    r"does not|won't|can't) (?:slip|move|budge))\b"
+    r"|\b(?:(?:date|dates|schedule|timing) (?:gets?|is|are) fixed|(?:no )?fixed (?:date|day|deadline)|"
+    r"no slipping|no later|not budging|(?:doesn't|does not|won't|can't) (?:slip|move|budge))\b"
     r"|\b(?:can't|cannot|can not)\s+(?:say yes|approve|sign|put my name|decide|give you (?:a|any) (?:date|figure|"
     r"number))",
     re.IGNORECASE,
@@ -505,7 +506,7 @@ _AUTHORITY_HEDGE = re.compile(
     r"approve|give the ok)))|joint\w*|between me and|shared|involved|like to think|"
     r"whether(?! we (?:go ahead|buy|proceed|sign))|grey area|"
     r"gray area|have to check|wouldn't swear|likely|probably|maybe|might|i think|i guess|partly|one of|not sure|"
-    r"depends|together|jointly|along with|some say|a say|influence|push for|recommend\w*)\b",
+    r"depends|together|along with|some say|a say|influence|push for|recommend\w*)\b",
     re.IGNORECASE,
 )
 # The prospect speaking of their own decision ("I sign off", "it sits with me", "my call").
