@@ -31,8 +31,9 @@ ONE_CHUNK_S = 30  # batching off: the batch budget of one chunk (chunks are <= 3
 
 
 class AsrDeployment:
-    """faster-whisper (CTranslate2). `transcribe_chunk` takes ONE <= 30 s chunk; `serve.batch` packs chunks from
-    every call in flight into one batch bounded in audio seconds, decoded by one batched CTranslate2 call."""
+    """faster-whisper (CTranslate2). `transcribe_chunk` takes ONE <= 30 s chunk; with batching on, `serve.batch`
+    packs chunks from every call in flight into one batch bounded in audio seconds, decoded by one batched
+    CTranslate2 call."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         from services.pipeline.run import ModelManager
@@ -42,22 +43,34 @@ class AsrDeployment:
         self.model = self.models.asr  # load now: a replica is ready when its model is
         self.batches = 0
         self.batched_chunks = 0
+        self._one_at_a_time = asyncio.Lock()
         self.reconfigure({"batching": self.settings.serving.asr_batching,
                           "batch_audio_s": self.settings.serving.asr_batch_audio_s,
                           "batch_wait_s": self.settings.serving.asr_batch_wait_s})
 
     def reconfigure(self, config: dict[str, Any]) -> None:
         """Live tuning through the deployment's user_config: {"batching", "batch_audio_s", "batch_wait_s"}."""
-        batching = bool(config.get("batching", True))
+        self.batching = batching = bool(config.get("batching", True))
         size = int(config.get("batch_audio_s", self.settings.serving.asr_batch_audio_s)) if batching else ONE_CHUNK_S
         wait = float(config.get("batch_wait_s", self.settings.serving.asr_batch_wait_s)) if batching else 0.0
         self.batch_audio_s, self.batch_wait_s = max(size, ONE_CHUNK_S), wait
-        self.transcribe_chunk.set_max_batch_size(self.batch_audio_s)
-        self.transcribe_chunk.set_batch_wait_timeout_s(wait)
+        self._decode_batch.set_max_batch_size(self.batch_audio_s)
+        self._decode_batch.set_batch_wait_timeout_s(wait)
         log.info("ASR batching %s: up to %d audio s, wait %.3f s", "on" if batching else "off", size, wait)
 
+    async def transcribe_chunk(self, request: ChunkRequest) -> list[ChunkSegment]:
+        """One chunk in, its segments out. Batching off means one chunk per decode: a budget of 30 audio seconds
+        alone would still pack two short tail chunks (1 s + 2 s) into one batch."""
+        if self.batching:
+            return await self._decode_batch(request)
+        async with self._one_at_a_time:  # as the batch queue does: one decode at a time per replica
+            return (await self._decode([request]))[0]
+
     @serve.batch(max_batch_size=240, batch_wait_timeout_s=0.05, batch_size_fn=audio_seconds)
-    async def transcribe_chunk(self, requests: list[ChunkRequest]) -> list[list[ChunkSegment]]:
+    async def _decode_batch(self, requests: list[ChunkRequest]) -> list[list[ChunkSegment]]:
+        return await self._decode(requests)
+
+    async def _decode(self, requests: list[ChunkRequest]) -> list[list[ChunkSegment]]:
         from services.pipeline.asr_batch import transcribe_chunks
 
         self.batches += 1
