@@ -7,6 +7,7 @@
     python -m benchmarks.leads audio --split test --n 12 --out DIR                # render telephone audio
     python -m benchmarks.leads audio-eval --out DIR [--no-hotwords] [--refinalize]
     python -m benchmarks.leads battery                                            # rules on labelled sentences
+    python -m benchmarks.leads battery --model --answers FILE.jsonl               # the LLM, then the rules
 
 Dev material comes from three writers: families.py (dev and test families alternate), families_dev2.py (dev
 only, a second writer who saw only the dev families) and battery_sentences.py (sentences from a third writer

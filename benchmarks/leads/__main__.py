@@ -37,12 +37,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             s.add_argument("--reread", action="store_true",
                            help="re-run the reading with the current code; questions asked before are answered "
                                 "from the cache (out/answers/<split>.jsonl), only new ones go to the LLM")
-    sub.add_parser("battery", help="score the rules on the third writer's labelled sentences (tune / hold)")
+    b = sub.add_parser("battery", help="score the rules on the third writer's labelled sentences (tune / hold)")
+    b.add_argument("--model", action="store_true",
+                   help="ask the real LLM about each sentence first (430 line questions, ~15 min on 2 cores)")
+    b.add_argument("--answers", default=None,
+                   help="with --model: a JSONL cache of the model's answers (re-runs ask only new questions)")
     args = p.parse_args(argv)
     if args.command == "battery":
-        from benchmarks.leads.battery import HALVES, render, score
+        from benchmarks.leads.battery import HALVES, render, score, score_with_model
 
-        print(render([score(h) for h in HALVES]))
+        if not args.model:
+            print(render([score(h) for h in HALVES]))
+            return 0
+        from benchmarks.leads.answers import AnswerCache, CachedChat
+        from services.pipeline.run import ModelManager
+        from services.settings import Settings
+
+        settings = Settings()
+        chat = (CachedChat(AnswerCache(Path(args.answers)), lambda: ModelManager(settings).chat) if args.answers
+                else ModelManager(settings).chat)
+        print(render(score_with_model(chat, settings)))
         return 0
     out = Path(args.out)
     if args.command == "generate":

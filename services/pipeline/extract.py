@@ -326,21 +326,31 @@ def read_call(utterances: Sequence[Utterance], chat: ChatModel, settings: Settin
         started = time.perf_counter()
         judged: list[CriterionAnswer] = []
         for line, before in candidate_lines(view, roles, name, support_call=support_call):
-            shown = excerpt(before, line.id, line.text)
-            answer, problem = _ask(chat, shown, line_question(name), settings, CriterionAnswer, line=True)
-            if isinstance(answer, CriterionAnswer):
-                answer = answer.model_copy(update={"line": line.id})
-                if bant_rules.second_look(name, answer.kind, line.text, support_call=support_call):
-                    check, _ = _ask(chat, shown, check_question(name), settings, CheckAnswer, line=True)
-                    if isinstance(check, CheckAnswer):
-                        answer = answer.model_copy(update={"second": check.answer})
-                judged.append(answer.judged(name))
+            answer, problem = judge_line(chat, name, line.id, line.text, before, settings, support_call=support_call)
+            if answer is not None:
+                judged.append(answer)
             if problem:
                 problems.append(f"{name} {line.id}: {problem}")
         criteria[name] = tuple(judged)
         seconds[name] = round(time.perf_counter() - started, 3)
     log.info("lead questions: %s", ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items()))
     return ModelReading(roles, rep, source, view, criteria, facts, seconds, tuple(problems))
+
+
+def judge_line(chat: ChatModel, name: str, line_id: str, line_text: str, before: str | None, settings: Settings, *,
+               support_call: bool = False) -> tuple[CriterionAnswer | None, str | None]:
+    """The model's judgement of one prospect line on one criterion: the kind question, and the yes / no second look
+    when the kind contradicts the line's words. Returns (the judged answer or None, a problem or None)."""
+    shown = excerpt(before, line_id, line_text)
+    answer, problem = _ask(chat, shown, line_question(name), settings, CriterionAnswer, line=True)
+    if not isinstance(answer, CriterionAnswer):
+        return None, problem
+    answer = answer.model_copy(update={"line": line_id})
+    if bant_rules.second_look(name, answer.kind, line_text, support_call=support_call):
+        check, _ = _ask(chat, shown, check_question(name), settings, CheckAnswer, line=True)
+        if isinstance(check, CheckAnswer):
+            answer = answer.model_copy(update={"second": check.answer})
+    return answer.judged(name), problem
 
 
 MAX_CANDIDATES = 3

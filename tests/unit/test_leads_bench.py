@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from benchmarks.leads.metrics import evaluate
 from benchmarks.leads.run import PipelineBackend, run_leads
 from benchmarks.leads.truth_rules import reference_tier
 from services.pipeline.types import Bant, BantItem, Contact, Evidence, Lead
+from services.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -322,7 +324,6 @@ def test_audio_record_re_finalizes_from_its_stored_inputs() -> None:
     from benchmarks.leads.oracle import OracleChat
     from services.pipeline.extract import finalize, read_call
     from services.pipeline.transcript_io import parse_transcript_text
-    from services.settings import Settings
 
     settings = Settings()
     case = generate("dev", 1, 5)[0]
@@ -348,3 +349,44 @@ def test_rule_battery_tune_half_of_the_tuned_lists_is_right() -> None:
     tuned = [k for k in tune.wrong if not k.startswith("need")]
     assert {k: tune.wrong[k] for k in tuned} == {k: [] for k in tuned}
     assert tune.total == hold.total == 215
+
+
+class _KindChat:
+    """Answers every kind question with one kind and every second look with one answer; records the prompts."""
+
+    def __init__(self, kind: str, second: str = "no") -> None:
+        self.kind, self.second, self.prompts = kind, second, []
+
+    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], **_: Any) -> str:
+        self.prompts.append(messages[-1]["content"])
+        if "answer" in schema["properties"]:
+            return json.dumps({"answer": self.second})
+        return json.dumps({"kind": self.kind})
+
+
+def test_model_battery_asks_each_sentence_once_as_a_prospect_line_after_the_reps_question() -> None:
+    from benchmarks.leads.battery import HALVES, REP_QUESTIONS, score_with_model
+    from benchmarks.leads.battery_sentences import SENTENCES
+
+    chat = _KindChat("not_said")  # every line "not said": only the *_not_stated lists are right
+    scores = score_with_model(chat, Settings())
+    assert [s.half for s in scores] == [f"{h} {w}" for h in HALVES for w in ("model alone", "model + rules")]
+    kind_questions = [p for p in chat.prompts if "what kind of" in p]  # the rest are second looks
+    assert len(kind_questions) == sum(len(v) for v in SENTENCES.values())  # the rules re-use the same answers
+    sentence = SENTENCES["timeline_stated"][0]
+    assert any(REP_QUESTIONS["timeline"] in p and f"PROSPECT: {sentence}" in p for p in kind_questions)
+    alone = scores[0]
+    assert all(alone.wrong[k] == [] for k in SENTENCES if "_not_stated" in k)
+    assert all(len(alone.wrong[k]) == alone.sizes[k] for k in SENTENCES if k.endswith("_stated")
+               and "_not_" not in k)
+
+
+def test_judge_line_takes_a_yes_to_the_second_look_as_the_kind_it_asks_about() -> None:
+    from services.pipeline.extract import judge_line
+
+    line = "We lose hours every week copying call notes by hand."  # problem words, but the model says not_said
+    answer, problem = judge_line(_KindChat("not_said", second="yes"), "need", "u3", line, None, Settings())
+    assert problem is None and answer is not None
+    assert (answer.line, answer.kind, answer.second, answer.status) == ("u3", "not_said", "yes", "stated")
+    answer, _ = judge_line(_KindChat("not_said", second="no"), "need", "u3", line, None, Settings())
+    assert answer is not None and answer.status == "absent"
