@@ -49,13 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.model:
             print(render([score(h) for h in HALVES]))
             return 0
-        from benchmarks.leads.answers import AnswerCache, CachedChat
+        from benchmarks.leads.answers import AnswerCache, CachedChat, model_identity
         from services.pipeline.run import ModelManager
-        from services.settings import Settings
+        from services.settings import get_settings
 
-        settings = Settings()
-        chat = (CachedChat(AnswerCache(Path(args.answers)), lambda: ModelManager(settings).chat) if args.answers
-                else ModelManager(settings).chat)
+        settings = get_settings()
+        chat = (CachedChat(AnswerCache(Path(args.answers), model_identity(settings)),
+                           lambda: ModelManager(settings).chat) if args.answers else ModelManager(settings).chat)
         print(render(score_with_model(chat, settings)))
         return 0
     out = Path(args.out)

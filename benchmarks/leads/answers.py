@@ -10,6 +10,11 @@ Runs before this cache existed stored each case's reading (roles, facts, the kin
 lines with the current code and the cached roles, and keys each cached answer by the request that asked it.
 Answers whose line is no longer a candidate are counted (`unmatched`): they mean the code that picks lines
 changed since, and those questions are asked again.
+
+A cache file belongs to one model: its first line names it (`model_identity`), and opening it for another model
+is an error. Without that, re-scoring stored calls with a larger model mounted by path would silently get the
+old model's answers back (the request is the same). Files written before the header existed have none; they were
+all written by the default model, and are read as its.
 """
 
 from __future__ import annotations
@@ -21,7 +26,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AnswerCache", "CachedChat", "prefill", "request_key"]
+__all__ = ["AnswerCache", "AnswerCacheModelError", "CachedChat", "model_identity", "prefill", "request_key"]
+
+DEFAULT_MODEL = "qwen2.5-coder-1.5b-q4km"
+"""The model of cache files without a header (every one written before the header existed)."""
+
+
+class AnswerCacheModelError(ValueError):
+    """The cache file holds another model's answers."""
+
+
+def model_identity(settings: Any) -> str:
+    """Which model answers: the manifest name or the path of the GGUF (llama_cpp), or the served model name and
+    the server (openai; whatever the server loaded under that name is its business)."""
+    llm = settings.llm
+    if llm.backend == "openai":
+        return f"openai:{llm.served_model}@{llm.base_url}"
+    return str(settings.models.llm)
 
 
 def request_key(messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int, temperature: float,
@@ -32,15 +53,22 @@ def request_key(messages: list[dict[str, str]], schema: dict[str, Any], *, max_t
 
 
 class AnswerCache:
-    """Request key -> reply text, kept in a JSONL file (appended as answers arrive: a killed run keeps them)."""
+    """Request key -> reply text, kept in a JSONL file (appended as answers arrive: a killed run keeps them).
+    The first line names the model that gave the answers; another model's file is refused."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model: str = DEFAULT_MODEL) -> None:
         self.path = Path(path)
+        self.model = model
         self._answers: dict[str, str] = {}
         if self.path.exists():
-            for line in self.path.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
+            rows = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+            owner = rows[0]["model"] if rows and "model" in rows[0] else DEFAULT_MODEL
+            if owner != model:
+                raise AnswerCacheModelError(
+                    f"{self.path} holds answers from model {owner!r}, this run asks {model!r}: "
+                    "give this run another output folder (or delete the file)")
+            for row in rows:
+                if "key" in row:
                     self._answers[row["key"]] = row["text"]
 
     def __len__(self) -> int:
@@ -54,7 +82,10 @@ class AnswerCache:
             return
         self._answers[key] = text
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        new_file = not self.path.exists()
         with self.path.open("a") as fh:
+            if new_file:
+                fh.write(json.dumps({"model": self.model}) + "\n")
             fh.write(json.dumps({"key": key, "text": text}) + "\n")
 
 

@@ -215,9 +215,12 @@ def run_leads(
 
         backend = backend or OracleBackend()
     if backend is None:
-        from benchmarks.leads.answers import AnswerCache
+        from benchmarks.leads.answers import AnswerCache, model_identity
+        from services.settings import get_settings
 
-        backend = PipelineBackend(answers=AnswerCache(out_dir / "answers" / f"{split}.jsonl"))
+        settings = get_settings()
+        backend = PipelineBackend(settings=settings, answers=AnswerCache(out_dir / "answers" / f"{split}.jsonl",
+                                                                         model_identity(settings)))
     kind = f"oracle-{split}" if oracle else split
     predictions: dict[str, dict[str, Any]] = {}
     correct = 0

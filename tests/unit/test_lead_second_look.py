@@ -168,6 +168,25 @@ def test_cached_chat_asks_the_model_once_per_new_request(tmp_path: Path) -> None
         *args, max_tokens=32, temperature=0.0, seed=7)
 
 
+def test_an_answer_cache_belongs_to_the_model_that_answered(tmp_path: Path) -> None:
+    from benchmarks.leads.answers import DEFAULT_MODEL, AnswerCacheModelError, model_identity
+
+    path = tmp_path / "a.jsonl"
+    AnswerCache(path, "/models/qwen2.5-7b-instruct-q4.gguf").put("k1", '{"kind": "date"}')
+    assert json.loads(path.read_text().splitlines()[0]) == {"model": "/models/qwen2.5-7b-instruct-q4.gguf"}
+    assert AnswerCache(path, "/models/qwen2.5-7b-instruct-q4.gguf").get("k1") == '{"kind": "date"}'
+    with pytest.raises(AnswerCacheModelError, match="another output folder"):
+        AnswerCache(path, DEFAULT_MODEL)  # a larger model must not get the small one's answers back, or vice versa
+    legacy = tmp_path / "legacy.jsonl"  # written before the header existed: the default model's
+    legacy.write_text(json.dumps({"key": "k2", "text": '{"kind": "none"}'}) + "\n")
+    assert AnswerCache(legacy, DEFAULT_MODEL).get("k2") == '{"kind": "none"}'
+    with pytest.raises(AnswerCacheModelError):
+        AnswerCache(legacy, "/models/other.gguf")
+    assert model_identity(Settings()) == DEFAULT_MODEL
+    served = Settings(llm={"backend": "openai", "served_model": "big", "base_url": "http://h:8001/v1"})
+    assert model_identity(served) == "openai:big@http://h:8001/v1"
+
+
 # ---------------------------------------------------------------------------------- roles, names
 
 
