@@ -27,7 +27,7 @@ from services.settings import Settings
 
 log = logging.getLogger("parley.serving")
 
-ONE_CHUNK_S = 30  # batching off: the batch budget of one chunk (chunks are <= 30 s)
+ONE_CHUNK_S = 30  # the smallest batch budget: one full chunk (chunks are <= 30 s); batching off skips the queue
 
 
 class AsrDeployment:
